@@ -1,0 +1,50 @@
+# smarketing-warehouse: every target sets itself up (venv, locked dependencies) on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.synced
+UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.lock)
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required, found " + sys.version.split()[0] + ": set PYTHON=/path/to/python3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	@$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	@$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "smarketing_warehouse.pth").write_text("$(CURDIR)\n")'
+	@touch $@
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install the locked dependencies
+
+.PHONY: lock
+lock: $(STAMP) ## Re-resolve requirements.in into requirements.lock (Linux and macOS, Python 3.11)
+	$(VENV)/bin/uv pip compile requirements.in --universal --python-version 3.11 -o requirements.lock
+
+.PHONY: demo
+demo: $(STAMP) ## Run one night end to end (sandbox APIs -> raw -> dbt -> contracts -> published marts) and print a summary
+	@$(PY) -m warehouse demo
+
+.PHONY: test
+test: $(STAMP) ## Run the test suite (starts the embedded Postgres and sandbox servers itself)
+	@$(PY) -m pytest
+
+.PHONY: lint
+lint: $(STAMP) ## ruff (lint and format check) and sqlfluff on the dbt project
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros
+
+.PHONY: stop
+stop: $(STAMP) ## Stop the embedded Postgres and the sandbox this checkout started
+	@$(PY) -m warehouse stop
+
+.PHONY: ui
+ui: $(STAMP) ## Airflow standalone (UI, scheduler) with these DAGs on the local services
+	@$(PY) -m warehouse ui

@@ -1,0 +1,1 @@
+"""Runtime of smarketing-warehouse: settings, the embedded Postgres, dbt and publication plumbing."""

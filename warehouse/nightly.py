@@ -1,0 +1,62 @@
+"""The steps of a night, as plain functions: the DAGs call them, and so can a shell or a test.
+
+Heavy imports (dbt, Great Expectations) happen inside the functions, never when a DAG file is parsed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+
+from warehouse import config
+from warehouse.dbt import BUILD_SCHEMA, dbt_result_counts, run_dbt
+from warehouse.publish import BUILD_PREFIX
+from warehouse.publish import publish as swap_build_into_place
+
+log = logging.getLogger(__name__)
+
+
+def extract(source: str) -> list[dict[str, object]]:
+    """Load every stream of `source` into raw; return one report per stream."""
+    from extractors.runner import run_source
+
+    return [report.as_dict() for report in run_source(source)]
+
+
+def build_models() -> dict[str, int]:
+    """`dbt build` into the build schemas (after dropping yesterday's leftovers); count results by status."""
+    drop_build_schemas()
+    run_dbt("build", target_schema=BUILD_SCHEMA)
+    return dbt_result_counts()
+
+
+def drop_build_schemas() -> None:
+    """A failed night may leave build schemas behind; a build always starts from none."""
+    with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
+        schemas = conn.execute(
+            "select nspname from pg_namespace where nspname like %s", (BUILD_PREFIX.replace("_", r"\_") + "%",)
+        ).fetchall()
+        for (schema,) in schemas:
+            conn.execute(psycopg.sql.SQL("drop schema {} cascade").format(psycopg.sql.Identifier(schema)))
+
+
+def validate_contracts(run_id: str) -> dict[str, int]:
+    """Validate the build against every contract, record the results, and stop if a blocking one broke."""
+    from expectations.runner import format_results, raise_for_blocking, record_results, validate
+
+    settings = config.warehouse()
+    results = validate(settings.sqlalchemy_url(), schema_prefix=BUILD_PREFIX, run_id=run_id)
+    record_results(settings.url, run_id, results)
+    log.info("contract results:\n%s", format_results(results))
+    raise_for_blocking(results)
+    return {
+        "passed": sum(result.success for result in results),
+        "failed": sum(not result.success for result in results),
+    }
+
+
+def publish() -> list[str]:
+    """Swap the validated build schemas into the published ones."""
+    with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
+        return swap_build_into_place(conn)

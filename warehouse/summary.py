@@ -1,0 +1,110 @@
+"""The end-of-night summary `make demo` prints: what was loaded, built, checked and published."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from warehouse.dbt import dbt_result_counts
+
+PUBLISHED_MART = "marts.weekly_contacts_by_stage"
+
+
+@dataclass(frozen=True)
+class RawLoad:
+    table: str
+    loaded_this_night: int
+    rows_in_table: int
+    distinct_records: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    raw_loads: list[RawLoad]
+    dbt_counts: dict[str, int]
+    contracts: list[tuple[str, str, bool]]  # (contract, severity, passed)
+    bi_url: str
+    mart_rows: list[tuple[object, ...]]
+    mart_columns: list[str]
+    mart_total_contacts: int
+
+
+def collect(warehouse_url: str) -> Summary:
+    with psycopg.connect(warehouse_url) as conn:
+        return Summary(
+            raw_loads=_raw_loads(conn),
+            dbt_counts=dbt_result_counts(),
+            contracts=_latest_contract_run(conn),
+            bi_url=without_password(warehouse_url),
+            **_published_mart(conn),
+        )
+
+
+def _raw_loads(conn: psycopg.Connection) -> list[RawLoad]:
+    latest = conn.execute(
+        """
+        select distinct on (source, stream) source, stream, records
+        from raw._batches where status = 'succeeded'
+        order by source, stream, batch_id desc
+        """
+    ).fetchall()
+    loads = []
+    for source, stream, records in latest:
+        table = psycopg.sql.Identifier("raw", f"{source}__{stream}")
+        rows, distinct = conn.execute(
+            psycopg.sql.SQL("select count(*), count(distinct record_id) from {}").format(table)
+        ).fetchone() or (0, 0)
+        loads.append(RawLoad(f"raw.{source}__{stream}", records, rows, distinct))
+    return loads
+
+
+def _latest_contract_run(conn: psycopg.Connection) -> list[tuple[str, str, bool]]:
+    rows = conn.execute(
+        """
+        with latest as (select run_id from audit.contract_results order by validated_at desc limit 1)
+        select contract, severity, bool_and(success)
+        from audit.contract_results where run_id = (select run_id from latest)
+        group by contract, severity order by contract
+        """
+    ).fetchall()
+    return [(contract, severity, passed) for contract, severity, passed in rows]
+
+
+def _published_mart(conn: psycopg.Connection) -> dict[str, object]:
+    with conn.cursor() as cur:
+        cur.execute(f"select * from {PUBLISHED_MART} order by week_start, stage_order limit 8")
+        columns = [column.name for column in cur.description or []]
+        rows = cur.fetchall()
+        total = cur.execute(f"select coalesce(sum(contact_count), 0) from {PUBLISHED_MART}").fetchone()
+    return {"mart_rows": rows, "mart_columns": columns, "mart_total_contacts": int(total[0]) if total else 0}
+
+
+def without_password(url: str) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    if len(netloc) == 2 and ":" in netloc[0]:
+        user = netloc[0].split(":", 1)[0]
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    return url
+
+
+def render(summary: Summary) -> str:
+    lines = ["", "smarketing-warehouse: night complete", "", "Loaded into raw (this night / rows in table / records):"]
+    for load in summary.raw_loads:
+        lines.append(
+            f"  {load.table:<28} {load.loaded_this_night:>8} / {load.rows_in_table:>8} / {load.distinct_records:>8}"
+        )
+    lines.append("dbt build: " + ", ".join(f"{count} {key}" for key, count in sorted(summary.dbt_counts.items())))
+    passed = sum(1 for _, _, ok in summary.contracts if ok)
+    lines.append(f"Contracts: {passed} passed, {len(summary.contracts) - passed} failed")
+    for contract, severity, ok in summary.contracts:
+        lines.append(f"  {'PASS' if ok else 'FAIL'}  {contract} ({severity})")
+    lines += [
+        f"Published mart: {PUBLISHED_MART} ({summary.mart_total_contacts} contacts)",
+        f"  BI connection: {summary.bi_url}",
+        "  " + " | ".join(summary.mart_columns),
+    ]
+    lines += ["  " + " | ".join(str(value) for value in row) for row in summary.mart_rows]
+    return "\n".join(lines)
