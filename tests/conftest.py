@@ -33,3 +33,26 @@ def warehouse_url(server_url: str) -> Iterator[str]:
     yield f"{base}/{name}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+SANDBOX_TOKEN = "test-token-not-a-secret"
+
+
+@pytest.fixture(scope="module")
+def pipeline_env(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Environment for running the night's steps in-process: this module's database, its own dbt target."""
+    target = tmp_path_factory.mktemp("dbt-target")
+    values = {"WAREHOUSE_URL": warehouse_url, "DBT_TARGET_PATH": str(target), "HUBSPOT_TOKEN": SANDBOX_TOKEN}
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in values.items():
+            patch.setenv(key, value)
+        yield values
+
+
+def published_counts(url: str, schema: str = "marts") -> dict[tuple[object, object], int]:
+    """weekly_contacts_by_stage as {(week_start, canonical_stage): contact_count}."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            f"select week_start, canonical_stage, contact_count from {schema}.weekly_contacts_by_stage"
+        ).fetchall()
+    return {(week, stage): count for week, stage, count in rows}

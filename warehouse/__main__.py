@@ -3,53 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from warehouse import config, services, summary
+from warehouse.airflow_cli import NightFailedError, run_night
 
-DAG_ID = "smarketing_nightly"
 DEMO_LOGICAL_DATE = "2026-03-29"  # the sandbox story's default "now" is the next midnight
 DEMO_SEED = 42
 DEMO_SCALE = 500
-
-
-class NightFailedError(RuntimeError):
-    """`airflow dags test` finished but the DAG run did not succeed."""
-
-
-def run_night(env: dict[str, str], logical_date: str, log_path: Path) -> None:
-    """Migrate Airflow's metadata and run the nightly DAG once with `airflow dags test`."""
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as log:
-        subprocess.run([airflow, "db", "migrate"], env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
-        # Its exit code does not say whether the run succeeded (0 on some failures): the state below does.
-        subprocess.run(
-            [airflow, "dags", "test", DAG_ID, logical_date], env=env, stdout=log, stderr=subprocess.STDOUT, check=False
-        )
-    state = _latest_run_state(Path(env["AIRFLOW_HOME"]) / "airflow.db")
-    if state != "success":
-        raise NightFailedError(
-            f"the {DAG_ID} run ended {state}; the task log is in {log_path}:\n{_failure_excerpt(log_path)}"
-        )
-
-
-def _latest_run_state(metadata_db: Path) -> str:
-    """`airflow dags test` exits 0 even when the run fails, so read the run's state from the metadata."""
-    with sqlite3.connect(metadata_db) as db:
-        row = db.execute("select state from dag_run where dag_id = ? order by id desc limit 1", (DAG_ID,)).fetchone()
-    return row[0] if row else "missing"
-
-
-def _failure_excerpt(log_path: Path) -> str:
-    """The exception lines of the failed task, without Airflow's framing."""
-    lines = log_path.read_text().splitlines()
-    errors = [line for line in lines if "Error" in line or "Broken" in line or "FAIL" in line]
-    return "\n".join(errors[-15:])
 
 
 def demo(logical_date: str) -> int:
@@ -58,13 +21,15 @@ def demo(logical_date: str) -> int:
     env = services.airflow_env(warehouse_url, sandbox)
     env["SMARKETING_TASK_RETRIES"] = "0"
     print(f"warehouse {summary.without_password(warehouse_url)}; sandbox APIs at {sandbox.base_url}")
-    print(f"running {DAG_ID} for {logical_date} with `airflow dags test` (log: .local/logs/demo.log) ...", flush=True)
+    print(
+        f"running smarketing_nightly for {logical_date} with `airflow dags test` (log: .local/logs/demo.log) ...",
+        flush=True,
+    )
     try:
         run_night(env, logical_date, services.LOG_DIR / "demo.log")
     except NightFailedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    os.environ["WAREHOUSE_URL"] = warehouse_url
     print(summary.render(summary.collect(warehouse_url)))
     return 0
 

@@ -25,6 +25,7 @@ def dbt_env(target_schema: str = BUILD_SCHEMA) -> dict[str, str]:
         "DBT_PROFILES_DIR": str(config.DBT_PROJECT_DIR),
         "DBT_PROJECT_DIR": str(config.DBT_PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_LOG_PATH": str(target_dir() / "logs"),
         "SMARKETING_PG_HOST": settings.host,
         "SMARKETING_PG_PORT": str(settings.port),
         "SMARKETING_PG_USER": settings.user,
