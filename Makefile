@@ -48,3 +48,11 @@ stop: $(STAMP) ## Stop the embedded Postgres and the sandbox this checkout start
 .PHONY: ui
 ui: $(STAMP) ## Airflow standalone (UI, scheduler) with these DAGs on the local services
 	@$(PY) -m warehouse ui
+
+.PHONY: bench
+bench: $(STAMP) ## Benchmarks: print ratios measured in one run (DAG parse time so far)
+	@$(PY) bench/dag_parse.py
+
+.PHONY: night
+night: $(STAMP) ## One night against the real APIs in your environment: make night DATE=YYYY-MM-DD
+	@$(PY) -m warehouse night --date $(DATE)

@@ -1,4 +1,4 @@
-"""`python -m warehouse demo|stop|ui`: what the Makefile's demo, stop and ui targets run."""
+"""`python -m warehouse demo|night|stop|ui`: what the Makefile's demo, night, stop and ui targets run."""
 
 from __future__ import annotations
 
@@ -16,21 +16,31 @@ DEMO_SCALE = 500
 
 
 def demo(logical_date: str) -> int:
+    """One night against the sandbox APIs (started here) on the embedded or configured warehouse."""
     warehouse_url = services.ensure_warehouse()
     sandbox = services.start_sandbox(seed=DEMO_SEED, scale=DEMO_SCALE)
-    env = services.airflow_env(warehouse_url, sandbox)
-    env["SMARKETING_TASK_RETRIES"] = "0"
-    print(f"warehouse {summary.without_password(warehouse_url)}; sandbox APIs at {sandbox.base_url}")
-    print(
-        f"running smarketing_nightly for {logical_date} with `airflow dags test` (log: .local/logs/demo.log) ...",
-        flush=True,
-    )
+    print(f"sandbox APIs at {sandbox.base_url}")
+    return _night(services.airflow_env(warehouse_url, sandbox), logical_date, "demo")
+
+
+def night(logical_date: str) -> int:
+    """One night against the sources configured in the environment (e.g. a real HubSpot account)."""
+    config.source("hubspot")  # fail before any work when the token or URL is missing or malformed
+    warehouse_url = services.ensure_warehouse()
+    return _night(services.airflow_env(warehouse_url, None), logical_date, "night")
+
+
+def _night(env: dict[str, str], logical_date: str, name: str) -> int:
+    env["SMARKETING_TASK_RETRIES"] = env.get("SMARKETING_TASK_RETRIES", "0")
+    log_path = services.LOG_DIR / f"{name}.log"
+    print(f"warehouse {summary.without_password(env['WAREHOUSE_URL'])}")
+    print(f"running smarketing_nightly for {logical_date} with `airflow dags test` (log: {log_path}) ...", flush=True)
     try:
-        run_night(env, logical_date, services.LOG_DIR / "demo.log")
+        run_night(env, logical_date, log_path)
     except NightFailedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(summary.render(summary.collect(warehouse_url)))
+    print(summary.render(summary.collect(env["WAREHOUSE_URL"])))
     return 0
 
 
@@ -53,12 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo_parser = commands.add_parser("demo", help="run one night end to end on the local services")
     demo_parser.add_argument("--date", default=DEMO_LOGICAL_DATE, help="logical date of the night")
+    night_parser = commands.add_parser("night", help="run one night against the configured sources")
+    night_parser.add_argument("--date", required=True, help="logical date of the night (YYYY-MM-DD)")
     commands.add_parser("stop", help="stop the embedded Postgres and sandbox this checkout started")
     commands.add_parser("ui", help="Airflow standalone with these DAGs")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             return demo(args.date)
+        if args.command == "night":
+            return night(args.date)
         if args.command == "ui":
             return ui()
         stopped = services.stop_all()
