@@ -14,13 +14,20 @@ from warehouse.embedded import EmbeddedPostgres
 
 
 @pytest.fixture(scope="session")
-def server_url() -> str:
-    """URL of a maintenance database on the Postgres server the tests use."""
+def server_url() -> Iterator[str]:
+    """URL of a maintenance database on the Postgres server the tests use.
+
+    The embedded server is stopped afterwards when the tests started it (not when `make demo` had).
+    """
     if os.environ.get("WAREHOUSE_URL"):
-        return os.environ["WAREHOUSE_URL"]
+        yield os.environ["WAREHOUSE_URL"]
+        return
     postgres = EmbeddedPostgres(LOCAL_DIR / "postgres")
+    was_running = postgres.running_pid() is not None
     postgres.start()
-    return postgres.url("postgres")
+    yield postgres.url("postgres")
+    if not was_running:
+        postgres.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ Secrets are wrapped in `Secret` so that they never show up in a repr, a log line
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,7 +41,7 @@ class SourceSettings:
 
 @dataclass(frozen=True)
 class WarehouseSettings:
-    url: str
+    url: str = field(repr=False)  # carries the password
     host: str
     port: int
     user: str
