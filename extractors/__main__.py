@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+import psycopg
+
 from extractors.core.http import ExtractError
 from extractors.core.streams import Stream
 from extractors.runner import run_source
@@ -28,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         reports = run_source(args.source, args.streams, on_page=progress)
     except (ConfigError, ExtractError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.OperationalError as exc:  # its message names host, port and database, never the password
+        print(f"\nerror: cannot reach the warehouse; check WAREHOUSE_URL ({exc})", file=sys.stderr)
         return 2
     print(file=sys.stderr)
     print(f"{'table':<30} {'records':>9} {'pages':>6} {'retries':>8} {'seconds':>8}")

@@ -54,8 +54,10 @@ def run_source(
     client_module, streams_module = _source_modules(name)
     settings = config.source(name)
     streams = _select(streams_module.STREAMS, stream_names)
-    with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
-        return [run_stream(stream, client_module.make_client(settings), conn, on_page) for stream in streams]
+    # One client for all streams of a source: they share its session and its rate budget.
+    client = client_module.make_client(settings)
+    with psycopg.connect(config.warehouse().url, autocommit=True) as conn, client.session:
+        return [run_stream(stream, client, conn, on_page) for stream in streams]
 
 
 def _select(streams: Sequence[Stream], names: Sequence[str] | None) -> list[Stream]:
@@ -76,6 +78,7 @@ def run_stream(
 ) -> StreamReport:
     """Page through one stream (and its archived records) into its raw table as one batch."""
     started = time.monotonic()
+    retries_before = client.retries
     loader = RawLoader(conn, stream)
     loader.ensure_tables()
     batch_id = loader.start_batch()
@@ -101,7 +104,7 @@ def run_stream(
         batch_id=batch_id,
         records=records,
         pages=pages,
-        retries=client.retries,
+        retries=client.retries - retries_before,
         seconds=round(time.monotonic() - started, 2),
     )
     log.info("loaded %s", report)

@@ -138,6 +138,8 @@ def airflow_env(warehouse_url: str, sandbox: Sandbox | None, home: Path | None =
         "GX_ANALYTICS_ENABLED": "False",
         "WAREHOUSE_URL": warehouse_url,
         "PYTHONPATH": str(config.REPO_ROOT),
+        # Airflow's own subprocesses (standalone, task runners) find `airflow` on the PATH.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
     if sandbox is not None:
         env.update({"HUBSPOT_BASE_URL": sandbox.base_url, "HUBSPOT_TOKEN": sandbox.token})

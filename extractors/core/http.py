@@ -1,13 +1,15 @@
 """One HTTP client per source: connection reuse, timeouts, retries with backoff, a rate budget.
 
-Retried: 429, 5xx, connection errors, timeouts and bodies that are not valid JSON (a truncated page).
-A `Retry-After` header (seconds or an HTTP date) wins over the computed backoff. 401/403 fail at once
-with a message naming the credential to fix; other 4xx fail at once with the API's own message.
-Errors name the source, the URL without its query string, and never the token.
+Retried: 429, 5xx, connection errors, timeouts and bodies that are cut off or not valid JSON (a truncated
+page). A `Retry-After` header (seconds or an HTTP date) wins over the computed backoff; without one, the
+source's `retry_hint` (the API's own advice, e.g. the window of the rate-limit policy it names) does.
+401/403 fail at once with a message naming the credential to fix; other 4xx fail at once with the API's
+own message. Errors name the source, the URL without its query string, and never the token.
 """
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import logging
 import random
@@ -24,6 +26,12 @@ log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 524})
 
+# How long the API asks to wait before retrying this response (None: no advice), for when `Retry-After` is absent.
+RetryHint = Callable[[requests.Response], float | None]
+
+# The body stopped short of its Content-Length, or its encoding broke: a truncated page, worth reading again.
+_BROKEN_BODY = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+
 
 class ExtractError(RuntimeError):
     """A request failed for good; the message says which source, URL and what to do."""
@@ -39,6 +47,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 60.0
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time  # wall clock, to turn a `Retry-After` HTTP date into seconds
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with full jitter, unless the server said how long to wait."""
@@ -58,6 +67,8 @@ class HttpClient:
     timeout: tuple[float, float] = (5.0, 60.0)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rate_limiter: RateLimiter | None = None
+    retry_status: frozenset[int] = RETRYABLE_STATUS
+    retry_hint: RetryHint | None = None
     session: requests.Session = field(default_factory=requests.Session)
     retries: int = 0
     requests_sent: int = 0
@@ -75,18 +86,21 @@ class HttpClient:
             self.requests_sent += 1
             try:
                 response = self.session.get(url, params=params, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                last_problem = f"{type(exc).__name__}"
+            except (requests.ConnectionError, requests.Timeout, *_BROKEN_BODY) as exc:
+                last_problem = _describe(exc)
                 self._wait_before_retry(attempt, None, url, last_problem)
                 continue
+            except requests.RequestException as exc:
+                # Not transient (an invalid URL, too many redirects); requests' own message shows the query string.
+                raise ExtractError(f"{self.source}: request to {_public(url)} failed: {_describe(exc)}") from None
             if response.status_code in (401, 403):
                 raise AuthError(
                     f"{self.source}: {response.status_code} from {_public(url)}: the API rejected the credential; "
                     f"check {self.credential_setting} ({_api_message(response)})"
                 )
-            if response.status_code in RETRYABLE_STATUS:
+            if response.status_code in self.retry_status:
                 last_problem = f"HTTP {response.status_code} {_api_message(response)}"
-                self._wait_before_retry(attempt, _retry_after_seconds(response), url, last_problem)
+                self._wait_before_retry(attempt, self._server_wait(response), url, last_problem)
                 continue
             if response.status_code >= 400:
                 raise ExtractError(
@@ -100,6 +114,13 @@ class HttpClient:
         raise ExtractError(
             f"{self.source}: giving up on {_public(url)} after {self.retry.max_attempts} attempts: {last_problem}"
         )
+
+    def _server_wait(self, response: requests.Response) -> float | None:
+        """Seconds the server asked us to wait: `Retry-After` first, then the API's own hint."""
+        seconds = _retry_after_seconds(response, self.retry.clock)
+        if seconds is None and self.retry_hint is not None:
+            seconds = self.retry_hint(response)
+        return seconds
 
     def _wait_before_retry(self, attempt: int, retry_after: float | None, url: str, problem: str) -> None:
         if attempt + 1 >= self.retry.max_attempts:
@@ -125,14 +146,44 @@ def _api_message(response: requests.Response) -> str:
     return str(body)[:300]
 
 
-def _retry_after_seconds(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+def _describe(exc: requests.RequestException) -> str:
+    """What went wrong, without the URL: requests' own messages repeat it with its query string."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, requests.Timeout):
+        return "timed out waiting for the response"
+    if isinstance(exc, _BROKEN_BODY):
+        return "the connection broke off before the whole body arrived (truncated page)"
+    # The operating system's reason ("Connection refused", "Name or service not known") sits a few
+    # wrappers down: requests' ConnectionError -> urllib3's MaxRetryError -> NewConnectionError -> OSError.
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        error = pending.pop(0)
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.strerror:
+            prefix = "could not connect" if isinstance(exc, requests.ConnectionError) else type(exc).__name__
+            return f"{prefix}: {error.strerror}"
+        causes = (*error.args, getattr(error, "reason", None), error.__cause__, error.__context__)
+        pending += [cause for cause in causes if isinstance(cause, BaseException)]
+    if isinstance(exc, requests.ConnectionError):
+        return "the connection failed or was dropped"
+    return type(exc).__name__
+
+
+def _retry_after_seconds(response: requests.Response, clock: Callable[[], float] = time.time) -> float | None:
+    """`Retry-After` as seconds from now: it is either a number of seconds or an HTTP date."""
+    value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return None
-    if value.strip().isdigit():
+    if value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    if when.tzinfo is None:  # HTTP dates are GMT
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, when.timestamp() - clock())

@@ -9,7 +9,8 @@ from typing import Any
 
 from extractors.core.pagination import Paginator
 
-_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,40}")
+POSTGRES_MAX_IDENTIFIER = 63  # longer names are silently truncated, so two streams could share a table
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,15 @@ class Stream:
 
     def __post_init__(self) -> None:
         for part in (self.source, self.name):
-            if not _IDENTIFIER.match(part):
-                raise ValueError(f"stream identifier {part!r} must be lower-case letters, digits and underscores")
+            if not _IDENTIFIER.fullmatch(part):
+                raise ValueError(
+                    f"stream identifier {part!r} must be a lower-case letter, then up to 40 lower-case letters, "
+                    "digits and underscores"
+                )
+        if len(self.table) > POSTGRES_MAX_IDENTIFIER:
+            raise ValueError(
+                f"stream identifier {self.table!r} is longer than Postgres' {POSTGRES_MAX_IDENTIFIER} characters"
+            )
 
     @property
     def table(self) -> str:

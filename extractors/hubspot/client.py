@@ -1,13 +1,35 @@
-"""What is special about talking to HubSpot: the bearer token and its documented request budget."""
+"""What is special about talking to HubSpot: the bearer token, its request budget and its retry advice."""
 
 from __future__ import annotations
 
-from extractors.core.http import HttpClient
+import requests
+
+from extractors.core.http import RETRYABLE_STATUS, HttpClient
 from extractors.core.ratelimit import RateLimiter
 from warehouse.config import SourceSettings
 
 # Free/Starter portals allow 100 requests per rolling 10 s; stay a little under it.
 REQUESTS_PER_TEN_SECONDS = 90
+
+# A 429 carries `Retry-After` only sometimes; its body always names the policy that refused the request,
+# and waiting out that policy's window is HubSpot's own advice. A DAILY refusal is not worth waiting for.
+POLICY_WINDOW_SECONDS = {"TEN_SECONDLY_ROLLING": 10.0, "SECONDLY": 1.0}
+# 423 Locked: the portal is busy with the same records; HubSpot asks for at least 2 s before retrying.
+LOCKED_WAIT_SECONDS = 2.0
+
+
+def retry_hint(response: requests.Response) -> float | None:
+    """Seconds HubSpot advises waiting before retrying `response`, when it sent no `Retry-After`."""
+    if response.status_code == 423:
+        return LOCKED_WAIT_SECONDS
+    if response.status_code != 429:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    policy = body.get("policyName") if isinstance(body, dict) else None
+    return POLICY_WINDOW_SECONDS.get(str(policy))
 
 
 def make_client(settings: SourceSettings) -> HttpClient:
@@ -17,4 +39,6 @@ def make_client(settings: SourceSettings) -> HttpClient:
         headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
         credential_setting="HUBSPOT_TOKEN",
         rate_limiter=RateLimiter(max_calls=REQUESTS_PER_TEN_SECONDS, period=10.0),
+        retry_status=RETRYABLE_STATUS | {423},
+        retry_hint=retry_hint,
     )
