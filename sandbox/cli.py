@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
-from sandbox.hubspot import HubSpotApi
+from sandbox.hubspot import SEARCH_PER_SECOND, HubSpotApi
 from sandbox.ratelimit import RollingWindow
 from sandbox.server import HealthService, SandboxServer
 from sandbox.story import DEFAULT_NOW, FAULTS, Story, parse_instant, to_ms
@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def serve(args: argparse.Namespace) -> int:
     story = Story(args.seed, args.scale, dict(args.fault))
-    hubspot = HubSpotApi(story, to_ms(args.now), args.token, RollingWindow(args.rate_limit))
+    # With rate limits on, search also gets HubSpot's SECONDLY policy (5 requests per second).
+    search_window = RollingWindow(SEARCH_PER_SECOND if args.rate_limit else None, 1.0)
+    hubspot = HubSpotApi(story, to_ms(args.now), args.token, RollingWindow(args.rate_limit), search_window)
     server = SandboxServer(args.port, [HealthService(), hubspot], verbose=args.verbose)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -5,6 +5,11 @@ timeline of what will happen to them) drawn from its own ``random.Random`` seede
 The *view* of a contact at a given ``now`` keeps only the events that have already happened. Nothing is
 ever materialised for the whole population, so a million contacts cost nothing until they are read.
 
+A contact's timeline is a list of property changes (lifecyclestage, hs_lead_status, hubspot_owner_id,
+hubspotscore, jobtitle, ...) with their source, plus sales touches (engagements) and at most one deal, all
+drawn by ``_Journey``. Companies are computed from (seed, company index) the same way; merges are decided per
+block of ``MERGE_BLOCK`` indices, so both contacts of a merged pair learn about it in O(1).
+
 Creation times grow with the index (contact ``i`` is created in the i-th slot of an arrival process with
 a weekly and a daily rhythm), so "the contacts that exist at ``now``" is always a prefix of the indices
 and ids ascend with the index.
@@ -18,9 +23,10 @@ import enum
 import math
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday: the first contact can be created from here on
 DEFAULT_NOW = datetime(2026, 3, 30, tzinfo=UTC)
@@ -114,16 +120,43 @@ JOB_TITLES: dict[str, float] = {
     "Student": 0.07,
 }
 
-# lifecycle progression: stage -> list of (next stage, probability, mean delay in days); first match wins
-_PROGRESSION: dict[Stage, tuple[tuple[Stage, float, float], ...]] = {
-    Stage.SUBSCRIBER: ((Stage.LEAD, 0.45, 12.0),),
-    Stage.LEAD: ((Stage.OPPORTUNITY, 0.02, 10.0), (Stage.MQL, 0.30, 6.0)),  # sales-sourced skips happen
-    Stage.MQL: ((Stage.SQL, 0.50, 4.0),),
-    Stage.SQL: ((Stage.OPPORTUNITY, 0.55, 5.0),),
-    Stage.OPPORTUNITY: ((Stage.CUSTOMER, 0.30, 21.0),),
-    Stage.CUSTOMER: ((Stage.EVANGELIST, 0.12, 30.0),),
-}
+# --- the funnel: probabilities and mean delays (days) of each step ---------------------------------------
 _ENTRY_STAGES = ((Stage.LEAD, 0.67), (Stage.SUBSCRIBER, 0.30), (Stage.OTHER, 0.03))
+SUBSCRIBER_TO_LEAD = (0.45, 12.0)
+LEAD_SKIPS_TO_OPPORTUNITY = (0.02, 10.0)  # sales-sourced: MQL and SQL are skipped
+LEAD_TO_MQL = (0.30, 6.0)  # the probability is multiplied by the source's multiplier
+RECYCLED_TO_MQL = (0.40, 20.0)  # a recycled lead becomes an MQL again (a re-MQL)
+MAX_MQL_CYCLES = 3
+TOUCH_PROBABILITY = 0.92  # share of MQLs sales touches at all
+TOUCH_LAG_MEDIAN_HOURS = 7.0  # first touch lag after the MQL: lognormal, so some breach the SLA
+TOUCH_LAG_SIGMA = 1.1
+FOLLOW_UP_PROBABILITY = 0.5  # a second touch between the first one and the disposition
+SLA_HOURS = 24
+SLA_MS = SLA_HOURS * 3_600_000
+DISPOSITION_DAYS = 3.0  # mean time from first touch to sales' disposition of the MQL
+# disposition shares, in order: accepted (SQL), accepted straight to opportunity, rejected, recycled; the rest
+# stays an open MQL
+DISPOSITIONS = (("sql", 0.45), ("opportunity", 0.05), ("rejected", 0.20), ("recycled", 0.20))
+SQL_TO_OPPORTUNITY = (0.55, 5.0)
+CUSTOMER_TO_EVANGELIST = (0.12, 30.0)
+DEAL_OUTCOMES = (("won", 0.35), ("lost", 0.45))  # the rest stays open
+DEAL_DAYS_TO_CLOSE = 21.0
+DEAL_EXPECTED_CLOSE_DAYS = 30
+REJECTION_REASONS = ("no_budget", "not_decision_maker", "competitor_chosen", "bad_fit", "student_or_job_seeker")
+CURRENCIES = (("USD", 0.55), ("EUR", 0.30), ("GBP", 0.15))
+PRODUCTS = ("Starter Plan", "Growth Plan", "Enterprise Plan", "Analytics Add-on")
+# HubSpot's default deal pipeline: (stage id, label, probability); closedwon and closedlost close a deal.
+DEAL_STAGES = (
+    ("appointmentscheduled", "Appointment Scheduled", "0.2"),
+    ("qualifiedtobuy", "Qualified To Buy", "0.4"),
+    ("presentationscheduled", "Presentation Scheduled", "0.6"),
+    ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8"),
+    ("contractsent", "Contract Sent", "0.9"),
+    ("closedwon", "Closed Won", "1.0"),
+    ("closedlost", "Closed Lost", "0.0"),
+)
+_OPEN_DEAL_STAGES = tuple(stage for stage, _, _ in DEAL_STAGES[1:5])
+ENGAGEMENT_TYPES = (("calls", 0.5), ("emails", 0.35), ("meetings", 0.15))
 _SCORE_BASE = {
     Stage.SUBSCRIBER: 5,
     Stage.LEAD: 15,
@@ -134,9 +167,88 @@ _SCORE_BASE = {
     Stage.EVANGELIST: 85,
     Stage.OTHER: 0,
 }
-_OWNED_FROM = {Stage.MQL, Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER, Stage.EVANGELIST}
 ARCHIVE_PROBABILITY = 0.03
+MERGE_BLOCK = 16  # contacts are merged in pairs inside blocks of this many indices
+MERGE_PROBABILITY = 0.25  # chance that a block holds one merged pair (about 1.5% of contacts merged away)
 OWNER_COUNT = 6
+OWNER_NAMES = (("Alex", "Morgan"), ("Priya", "Shah"), ("Tom", "Becker"), ("Lucia", "Romero"), ("Kenji", "Sato"),
+               ("Sarah", "OConnor"))  # fmt: skip
+PORTAL_TIME_ZONE = ZoneInfo("America/New_York")  # date-only properties are midnight here, in UTC
+INDUSTRIES = {
+    "Analytics": "INFORMATION_TECHNOLOGY_AND_SERVICES",
+    "Systems": "COMPUTER_SOFTWARE",
+    "Logistics": "LOGISTICS_AND_SUPPLY_CHAIN",
+    "Health": "HOSPITAL_HEALTH_CARE",
+    "Labs": "BIOTECHNOLOGY",
+    "Software": "COMPUTER_SOFTWARE",
+    "Foods": "FOOD_BEVERAGES",
+    "Energy": "RENEWABLES_ENVIRONMENT",
+    "Robotics": "MECHANICAL_OR_INDUSTRIAL_ENGINEERING",
+    "Finance": "FINANCIAL_SERVICES",
+    "Media": "MARKETING_AND_ADVERTISING",
+    "Works": "CONSTRUCTION",
+    "Cloud": "INFORMATION_TECHNOLOGY_AND_SERVICES",
+    "Retail": "RETAIL",
+}
+COMPANY_TIERS = ("A", "B", "C")
+
+# Ids: object index -> a HubSpot-looking id that grows with the index (reversible, see ``index_of``).
+CONTACT_ID_BASE, CONTACT_ID_STEP = 101, 3
+COMPANY_ID_BASE, COMPANY_ID_STEP = 5_000_000_001, 2
+DEAL_ID_BASE, DEAL_ID_STEP = 7_000_000_001, 3
+ENGAGEMENT_ID_BASE, ENGAGEMENT_SLOTS = 9_000_000_001, 8  # engagement k of contact i: BASE + 8 i + k
+
+# One property change: (at ms, property, new value, sourceType, sourceId, updatedByUserId)
+Change = tuple[int, str, str | None, str, str | None, int | None]
+
+
+@dataclass(frozen=True)
+class Owner:
+    id: str
+    user_id: int
+    firstname: str
+    lastname: str
+    email: str
+    team: str
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A sales engagement with a contact: the first touch after an MQL, or a follow-up."""
+
+    ms: int
+    kind: str  # calls | emails | meetings
+    slot: int  # k in the engagement id
+    owner_id: str
+    first: bool  # the first touch after the MQL entered at ``mql_ms``
+    mql_ms: int
+
+
+@dataclass(frozen=True)
+class Deal:
+    index: int  # the contact's index
+    id: str
+    name: str
+    amount: int
+    currency: str
+    product: str
+    owner_id: str
+    created_ms: int
+    stages: tuple[tuple[str, int], ...]  # (deal stage id, entered at ms), chronological
+    expected_close_ms: int
+
+
+@dataclass(frozen=True)
+class Company:
+    index: int
+    id: str
+    name: str
+    domain: str
+    industry: str
+    tier: str
+    created_ms: int
+    employees: tuple[tuple[int, int], ...]  # (at ms, numberofemployees): a late update restates the size
 
 
 @dataclass(frozen=True)
@@ -149,14 +261,20 @@ class Profile:
     firstname: str
     lastname: str
     email: str
+    company_index: int
     company: str
     jobtitle: str
     source: str
-    score_jitter: int
     owner_id: str
-    stage_entries: tuple[tuple[Stage, int], ...]  # (stage, entered at ms), chronological, first = creation
-    edits_ms: tuple[int, ...]  # other property changes (lastmodifieddate moves, nothing we serve changes)
-    archived_ms: int | None  # when the contact gets archived, if ever; no event follows it
+    changes: tuple[Change, ...]  # chronological; the first ones are the creation's
+    touches: tuple[Touch, ...]
+    deal: Deal | None
+    archived_ms: int | None  # archived (or merged away) then, if ever; nothing follows it
+    merged_into: str | None = None  # id of the contact this one was merged into
+
+    @cached_property
+    def stage_entries(self) -> tuple[tuple[Stage, int], ...]:
+        return tuple((Stage(value), ms) for ms, name, value, *_ in self.changes if name == "lifecyclestage")
 
 
 @dataclass(frozen=True)
@@ -181,8 +299,39 @@ class ContactView:
         return self.profile.created_ms
 
     @cached_property
+    def changes(self) -> tuple[Change, ...]:
+        """Property changes up to now, as recorded: unknown_lifecycle rewrites the newest lifecyclestage."""
+        changes = [change for change in self.profile.changes if change[0] <= self.now_ms]
+        if "unknown_lifecycle" in self.faults:
+            for position in range(len(changes) - 1, -1, -1):
+                if changes[position][1] == "lifecyclestage":
+                    ms, name, _, *rest = changes[position]
+                    changes[position] = (ms, name, UNKNOWN_LIFECYCLE_VALUE, *rest)  # type: ignore[assignment]
+                    break
+        return tuple(changes)
+
+    @cached_property
+    def values(self) -> dict[str, str | None]:
+        """Current value of every property that changes over time."""
+        return {name: value for _, name, value, *_ in self.changes}
+
+    def history(self, name: str) -> list[Change]:
+        """Changes of property ``name``, newest first (as HubSpot lists them)."""
+        return [change for change in reversed(self.changes) if change[1] == name]
+
+    @cached_property
     def stage_entries(self) -> tuple[tuple[Stage, int], ...]:
+        """True lifecycle stage entries up to now (faults do not change what happened)."""
         return tuple(entry for entry in self.profile.stage_entries if entry[1] <= self.now_ms)
+
+    @cached_property
+    def recorded_stage_entries(self) -> tuple[tuple[Stage | None, int], ...]:
+        """Lifecycle stage entries as the CRM recorded them; None for a planted unknown value."""
+        return tuple(
+            (None if value == UNKNOWN_LIFECYCLE_VALUE else Stage(value), ms)
+            for ms, name, value, *_ in self.changes
+            if name == "lifecyclestage"
+        )
 
     @property
     def true_stage(self) -> Stage:
@@ -200,9 +349,7 @@ class ContactView:
     @property
     def updated_ms(self) -> int:
         """Last modification; archiving does not move it (as in HubSpot)."""
-        events = [ms for _, ms in self.stage_entries]
-        events += [ms for ms in self.profile.edits_ms if ms <= self.now_ms]
-        return max(events)
+        return self.changes[-1][0]
 
     @property
     def email(self) -> str | None:
@@ -215,12 +362,76 @@ class ContactView:
     @property
     def owner_id(self) -> str | None:
         """Sales takes ownership when a contact reaches MQL (or skips past it)."""
-        owned = any(stage in _OWNED_FROM for stage, _ in self.stage_entries)
-        return self.profile.owner_id if owned else None
+        return self.values.get("hubspot_owner_id")
 
     @property
     def score(self) -> int:
-        return _SCORE_BASE[self.true_stage] + self.profile.score_jitter
+        return int(self.values["hubspotscore"] or 0)
+
+    @property
+    def touches(self) -> tuple[Touch, ...]:
+        return tuple(touch for touch in self.profile.touches if touch.ms <= self.now_ms)
+
+    @property
+    def deal(self) -> DealView | None:
+        deal = self.profile.deal
+        if deal is None or deal.created_ms > self.now_ms:
+            return None
+        return DealView(deal, self.now_ms)
+
+
+@dataclass(frozen=True)
+class DealView:
+    deal: Deal
+    now_ms: int
+
+    @cached_property
+    def stages(self) -> tuple[tuple[str, int], ...]:
+        return tuple(entry for entry in self.deal.stages if entry[1] <= self.now_ms)
+
+    @property
+    def stage(self) -> str:
+        return self.stages[-1][0]
+
+    @property
+    def closed_ms(self) -> int | None:
+        stage, ms = self.stages[-1]
+        return ms if stage in ("closedwon", "closedlost") else None
+
+    @property
+    def won(self) -> bool:
+        return self.stage == "closedwon"
+
+    @property
+    def updated_ms(self) -> int:
+        return self.stages[-1][1]
+
+    @property
+    def close_date_ms(self) -> int:
+        """``closedate``: the day it closed, or the expected day; a date-only value (portal midnight, in UTC)."""
+        closed = self.closed_ms
+        return portal_midnight(closed if closed is not None else self.deal.expected_close_ms)
+
+
+def portal_midnight(ms: int) -> int:
+    """Midnight (in the portal's time zone) of the portal-local day containing ``ms``, as epoch ms."""
+    local = datetime.fromtimestamp(ms / 1000, tz=PORTAL_TIME_ZONE)
+    midnight = datetime(local.year, local.month, local.day, tzinfo=PORTAL_TIME_ZONE)
+    return int(midnight.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class CompanyView:
+    company: Company
+    now_ms: int
+
+    @property
+    def employees(self) -> int:
+        return [count for ms, count in self.company.employees if ms <= self.now_ms][-1]
+
+    @property
+    def updated_ms(self) -> int:
+        return [ms for ms, _ in self.company.employees if ms <= self.now_ms][-1]
 
 
 def _days_to_mass(days: float) -> float:
@@ -248,6 +459,28 @@ def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     return rng.choices(tuple(weights), weights=tuple(weights.values()))[0]
 
 
+def _pick(rng: random.Random, shares: tuple[tuple[str, float], ...]) -> str | None:
+    """The first option whose cumulative share exceeds one uniform draw; None for the remainder."""
+    draw = rng.random()
+    for option, share in shares:
+        if draw < share:
+            return option
+        draw -= share
+    return None
+
+
+def _delay(rng: random.Random, mean_days: float) -> int:
+    return max(1, int(rng.expovariate(1 / mean_days) * DAY_MS))
+
+
+def index_of(object_id: str, base: int, step: int) -> int | None:
+    """The index an id was made from (``base + step * index + r`` with ``0 <= r < step``), if it can be."""
+    if not object_id.isdigit():
+        return None
+    offset = int(object_id) - base
+    return offset // step if offset >= 0 else None
+
+
 @dataclass(frozen=True)
 class Story:
     """The seeded world. ``scale`` contacts are created between EPOCH and DEFAULT_NOW; more follow later."""
@@ -272,9 +505,30 @@ class Story:
         return self.scale / _days_to_mass(STORY_DAYS)
 
     @cached_property
-    def owner_ids(self) -> tuple[str, ...]:
+    def owners(self) -> tuple[Owner, ...]:
         rng = self._rng("owners")
-        return tuple(str(rng.randrange(10_000_000, 99_999_999)) for _ in range(OWNER_COUNT))
+        owners = []
+        for position, (first, last) in enumerate(OWNER_NAMES[:OWNER_COUNT]):
+            owners.append(
+                Owner(
+                    id=str(rng.randrange(10_000_000, 99_999_999)),
+                    user_id=rng.randrange(1_000_000, 9_999_999),
+                    firstname=first,
+                    lastname=last,
+                    email=f"{first}.{last}@smarketing.example".lower(),
+                    team="Inbound Sales" if position % 2 == 0 else "Outbound Sales",
+                    created_ms=EPOCH_MS - (90 + 30 * position) * DAY_MS,
+                )
+            )
+        return tuple(owners)
+
+    @cached_property
+    def owner_ids(self) -> tuple[str, ...]:
+        return tuple(owner.id for owner in self.owners)
+
+    @cached_property
+    def _user_of_owner(self) -> dict[str, int]:
+        return {owner.id: owner.user_id for owner in self.owners}
 
     def _created_ms(self, index: int, rng: random.Random) -> int:
         """Creation time of the contact in slot ``index``; the first draw of its random stream."""
@@ -300,47 +554,89 @@ class Story:
                 high = middle
         return low
 
-    def profile(self, index: int) -> Profile:
+    # --- contacts -------------------------------------------------------------------------------------
+
+    def _base_profile(self, index: int) -> Profile:
+        """Contact ``index`` before merges are applied."""
         rng = self._rng(index)
         created_ms = self._created_ms(index, rng)
-        contact_id = str(101 + 3 * index + rng.randrange(3))
+        contact_id = str(CONTACT_ID_BASE + CONTACT_ID_STEP * index + rng.randrange(CONTACT_ID_STEP))
         firstname = rng.choice(FIRST_NAMES)
         lastname = rng.choice(LAST_NAMES)
-        company, domain = self._company(rng.randrange(max(1, self.scale // 4)))
+        company_index = rng.randrange(index // 4 + 1)  # companies exist before their contacts
+        company = self.company(company_index)
         jobtitle = _weighted(rng, JOB_TITLES)
         source = _weighted(rng, {name: share for name, (share, _) in SOURCES.items()})
-        stage_entries = _timeline(rng, created_ms, SOURCES[source][1])
         score_jitter = rng.randrange(16)
         owner_id = rng.choice(self.owner_ids)
-        edits = tuple(created_ms + int(rng.expovariate(1 / 15) * DAY_MS) for _ in range(rng.randrange(4)))
+        journey = _Journey(rng, created_ms, source, score_jitter, owner_id, self._user_of_owner[owner_id])
+        journey.change(created_ms, "jobtitle", jobtitle, "IMPORT" if source == "OFFLINE" else "FORM")
+        journey.run(SOURCES[source][1])
+        for _ in range(rng.randrange(4)):  # late edits: the job title is restated
+            at = created_ms + int(rng.expovariate(1 / 15) * DAY_MS)
+            journey.change(at, "jobtitle", _weighted(rng, JOB_TITLES), "INTEGRATION", "enrichment")
+        deal = None
+        if journey.deal_stages:
+            deal = Deal(
+                index=index,
+                id=str(DEAL_ID_BASE + DEAL_ID_STEP * index + rng.randrange(DEAL_ID_STEP)),
+                name=f"{company.name} - {journey.product}",
+                amount=journey.amount,
+                currency=journey.currency,
+                product=journey.product,
+                owner_id=owner_id,
+                created_ms=journey.deal_stages[0][1],
+                stages=tuple(journey.deal_stages),
+                expected_close_ms=journey.deal_stages[0][1] + DEAL_EXPECTED_CLOSE_DAYS * DAY_MS,
+            )
         archived_ms = None
         if rng.random() < ARCHIVE_PROBABILITY:
             archived_ms = created_ms + int(rng.expovariate(1 / 20) * DAY_MS)
-            stage_entries = tuple(entry for entry in stage_entries if entry[1] <= archived_ms)
-            edits = tuple(ms for ms in edits if ms <= archived_ms)
-        return Profile(
+        changes = sorted(journey.changes, key=lambda change: change[0])  # stable: same-ms order kept
+        profile = Profile(
             index=index,
             id=contact_id,
             created_ms=created_ms,
             firstname=firstname,
             lastname=lastname,
-            email=f"{firstname}.{lastname}{index}@{domain}".lower(),
-            company=company,
+            email=f"{firstname}.{lastname}{index}@{company.domain}".lower(),
+            company_index=company_index,
+            company=company.name,
             jobtitle=jobtitle,
             source=source,
-            score_jitter=score_jitter,
             owner_id=owner_id,
-            stage_entries=stage_entries,
-            edits_ms=edits,
-            archived_ms=archived_ms,
+            changes=tuple(changes),
+            touches=tuple(journey.touches),
+            deal=deal,
+            archived_ms=None,
         )
+        return _cut(profile, archived_ms) if archived_ms is not None else profile
 
-    def _company(self, company_index: int) -> tuple[str, str]:
-        """Name and web domain of company ``company_index`` (a later companies object can reuse this)."""
-        rng = self._rng("company", company_index)
-        name = f"{rng.choice(COMPANY_PREFIXES)} {rng.choice(COMPANY_SUFFIXES)}"
-        domain = name.lower().replace(" ", "") + rng.choice((".com", ".io", ".co"))
-        return name, domain
+    def _merge_pair(self, index: int) -> tuple[int, int, int] | None:
+        """(survivor, merged-away, merged at ms) of the block holding ``index``, if that block has a merge."""
+        block = index // MERGE_BLOCK
+        rng = self._rng("merge", block)
+        if rng.random() >= MERGE_PROBABILITY:
+            return None
+        survivor, merged = sorted(rng.sample(range(MERGE_BLOCK), 2))
+        survivor += block * MERGE_BLOCK
+        merged += block * MERGE_BLOCK
+        merge_ms = max(self.created_ms(survivor), self.created_ms(merged)) + _delay(rng, 10.0)
+        return survivor, merged, merge_ms
+
+    def profile(self, index: int) -> Profile:
+        profile = self._base_profile(index)
+        pair = self._merge_pair(index)
+        if pair is None or index not in pair[:2]:
+            return profile
+        survivor, merged, merge_ms = pair
+        other = self._base_profile(merged if index == survivor else survivor)
+        if any(p.archived_ms is not None and p.archived_ms <= merge_ms for p in (profile, other)):
+            return profile  # one of them was gone before anyone merged them
+        if index == merged:
+            return replace(_cut(profile, merge_ms), merged_into=other.id)
+        change: Change = (merge_ms, "hs_merged_object_ids", other.id, "CRM_UI", None, None)
+        return replace(profile, changes=tuple(sorted((*profile.changes, change), key=lambda item: item[0])))
 
     def faults_of(self, index: int) -> tuple[frozenset[str], str | None]:
         """Planted faults of contact ``index`` and, for duplicate_email, the email it copies.
@@ -368,31 +664,176 @@ class Story:
         faults, duplicate_of = self.faults_of(index)
         return ContactView(self.profile(index), now_ms, faults, duplicate_of)
 
+    # --- companies ------------------------------------------------------------------------------------
 
-def _timeline(rng: random.Random, created_ms: int, mql_multiplier: float) -> tuple[tuple[Stage, int], ...]:
-    """Stage entries from creation on: a funnel where each step converts with some probability and delay."""
-    stage = _ENTRY_STAGES[0][0]
-    draw = rng.random()
-    for candidate, share in _ENTRY_STAGES:
-        if draw < share:
-            stage = candidate
-            break
-        draw -= share
-    entries = [(stage, created_ms)]
-    at_ms = created_ms
-    while stage in _PROGRESSION:
-        step = None
-        for next_stage, probability, mean_days in _PROGRESSION[stage]:
-            boosted = probability * mql_multiplier if next_stage is Stage.MQL else probability
-            if rng.random() < boosted:
-                step = (next_stage, mean_days)
-                break
-        if step is None:
-            break
-        stage = step[0]
-        at_ms += max(1, int(rng.expovariate(1 / step[1]) * DAY_MS))
-        entries.append((stage, at_ms))
-    return tuple(entries)
+    def company_created_ms(self, company_index: int) -> int:
+        """Companies are imported a minute before the contact in slot ``4 * index`` (so they grow in order)."""
+        return self.created_ms(4 * company_index) - 60_000
+
+    def company_count_at(self, now_ms: int) -> int:
+        """Companies created by ``now_ms``: company c exists once contact slot 4c is a minute away."""
+        return (self.count_at(now_ms + 60_000) + 3) // 4
+
+    def company(self, company_index: int) -> Company:
+        rng = self._rng("company", company_index)
+        prefix, suffix = rng.choice(COMPANY_PREFIXES), rng.choice(COMPANY_SUFFIXES)
+        tld = rng.choice((".com", ".io", ".co"))
+        employees = int(min(50_000, max(2, rng.lognormvariate(math.log(120), 1.4))))
+        created_ms = self.company_created_ms(company_index)
+        sizes = [(created_ms, employees)]
+        if rng.random() < 0.3:  # a late update restates the head count
+            sizes.append((created_ms + _delay(rng, 30.0), max(2, int(employees * rng.uniform(0.8, 1.5)))))
+        return Company(
+            index=company_index,
+            id=str(COMPANY_ID_BASE + COMPANY_ID_STEP * company_index + rng.randrange(COMPANY_ID_STEP)),
+            name=f"{prefix} {suffix}",
+            domain=f"{prefix}{suffix}{company_index}{tld}".lower(),
+            industry=INDUSTRIES[suffix],
+            tier=rng.choice(COMPANY_TIERS),
+            created_ms=created_ms,
+            employees=tuple(sizes),
+        )
+
+
+def _cut(profile: Profile, end_ms: int) -> Profile:
+    """The profile with nothing after ``end_ms`` (archived or merged away then)."""
+    deal = profile.deal
+    if deal is not None:
+        stages = tuple(entry for entry in deal.stages if entry[1] <= end_ms)
+        deal = replace(deal, stages=stages) if stages else None
+    return replace(
+        profile,
+        changes=tuple(change for change in profile.changes if change[0] <= end_ms),
+        touches=tuple(touch for touch in profile.touches if touch.ms <= end_ms),
+        deal=deal,
+        archived_ms=end_ms,
+    )
+
+
+class _Journey:
+    """Draws one contact's way through the funnel: property changes, sales touches and a deal."""
+
+    def __init__(
+        self, rng: random.Random, created_ms: int, source: str, score_jitter: int, owner_id: str, user_id: int
+    ) -> None:
+        self.rng = rng
+        self.created_ms = created_ms
+        self.source = source
+        self.score_jitter = score_jitter
+        self.owner_id = owner_id
+        self.user_id = user_id
+        self.changes: list[Change] = []
+        self.touches: list[Touch] = []
+        self.deal_stages: list[tuple[str, int]] = []
+        self.amount = 0
+        self.currency = "USD"
+        self.product = PRODUCTS[0]
+        self.owned = False
+
+    def change(
+        self, ms: int, name: str, value: str | None, source: str = "CRM_UI", source_id: str | None = None
+    ) -> None:
+        user = self.user_id if source == "CRM_UI" else None
+        self.changes.append((ms, name, value, source, source_id, user))
+
+    def stage(self, ms: int, stage: Stage, source: str, source_id: str | None = None) -> None:
+        self.change(ms, "lifecyclestage", stage.value, source, source_id)
+        self.change(ms, "hubspotscore", str(_SCORE_BASE[stage] + self.score_jitter), "CALCULATED")
+
+    def own(self, ms: int, source: str) -> None:
+        if not self.owned:
+            self.owned = True
+            self.change(ms, "hubspot_owner_id", self.owner_id, source, "lead-rotation" if source != "CRM_UI" else None)
+
+    def run(self, mql_multiplier: float) -> None:
+        rng = self.rng
+        entry = Stage(_pick(rng, tuple((stage.value, share) for stage, share in _ENTRY_STAGES)) or "lead")
+        created_by = "IMPORT" if self.source == "OFFLINE" else "FORM"
+        self.stage(self.created_ms, entry, created_by)
+        if entry is Stage.OTHER:
+            return
+        at = self.created_ms
+        if entry is Stage.SUBSCRIBER:
+            probability, mean_days = SUBSCRIBER_TO_LEAD
+            if rng.random() >= probability:
+                return
+            at += _delay(rng, mean_days)
+            self.stage(at, Stage.LEAD, "AUTOMATION_PLATFORM", "workflow:lead-conversion")
+        self.change(at, "hs_lead_status", "NEW", "AUTOMATION_PLATFORM", "workflow:lead-conversion")
+        if rng.random() < LEAD_SKIPS_TO_OPPORTUNITY[0]:
+            at += _delay(rng, LEAD_SKIPS_TO_OPPORTUNITY[1])
+            self.own(at, "CRM_UI")
+            self.opportunity(at)
+            return
+        for cycle in range(MAX_MQL_CYCLES):
+            probability, mean_days = LEAD_TO_MQL if cycle == 0 else RECYCLED_TO_MQL
+            if rng.random() >= (probability * mql_multiplier if cycle == 0 else probability):
+                return
+            at += _delay(rng, mean_days)
+            self.stage(at, Stage.MQL, "AUTOMATION_PLATFORM", "workflow:mql-scoring")
+            self.own(at, "AUTOMATION_PLATFORM")
+            self.change(at, "hs_lead_status", "OPEN", "AUTOMATION_PLATFORM", "workflow:mql-scoring")
+            if rng.random() >= TOUCH_PROBABILITY:
+                return  # never worked: the MQL stays open and breaches the SLA
+            mql_ms = at
+            at += max(60_000, int(rng.lognormvariate(math.log(TOUCH_LAG_MEDIAN_HOURS), TOUCH_LAG_SIGMA) * 3_600_000))
+            kind = _pick(rng, ENGAGEMENT_TYPES) or "calls"
+            self.touch(at, kind, first=True, mql_ms=mql_ms)
+            self.change(at, "hs_lead_status", "CONNECTED" if kind == "meetings" else "ATTEMPTED_TO_CONTACT")
+            disposed = at + _delay(rng, DISPOSITION_DAYS)
+            if rng.random() < FOLLOW_UP_PROBABILITY:  # before the disposition, so before any re-MQL
+                follow_up = at + 1 + int(rng.random() * (disposed - at - 1))
+                self.touch(follow_up, _pick(rng, ENGAGEMENT_TYPES) or "emails", first=False, mql_ms=mql_ms)
+            at = disposed
+            disposition = _pick(rng, DISPOSITIONS)
+            if disposition == "sql":
+                self.stage(at, Stage.SQL, "CRM_UI")
+                self.change(at, "hs_lead_status", "IN_PROGRESS")
+                probability, mean_days = SQL_TO_OPPORTUNITY
+                if rng.random() < probability:
+                    self.opportunity(at + _delay(rng, mean_days))
+                return
+            if disposition == "opportunity":
+                self.opportunity(at)
+                return
+            if disposition == "rejected":
+                self.stage(at, Stage.LEAD, "CRM_UI")
+                self.change(at, "hs_lead_status", "UNQUALIFIED")
+                self.change(at, "sales_rejection_reason", rng.choice(REJECTION_REASONS))
+                return
+            if disposition != "recycled":
+                self.change(at, "hs_lead_status", "IN_PROGRESS")
+                return  # accepted for follow-up, not yet qualified either way
+            self.stage(at, Stage.LEAD, "CRM_UI")
+            self.change(at, "hs_lead_status", "BAD_TIMING")
+
+    def touch(self, ms: int, kind: str, first: bool, mql_ms: int) -> None:
+        if len(self.touches) < ENGAGEMENT_SLOTS:
+            self.touches.append(Touch(ms, kind, len(self.touches), self.owner_id, first, mql_ms))
+
+    def opportunity(self, at: int) -> None:
+        """The contact becomes an opportunity: a deal opens and may be won (customer) or lost."""
+        rng = self.rng
+        self.stage(at, Stage.OPPORTUNITY, "CRM_UI")
+        self.change(at, "hs_lead_status", "OPEN_DEAL")
+        self.currency = _pick(rng, CURRENCIES) or "USD"
+        self.product = rng.choice(PRODUCTS)
+        self.amount = int(rng.lognormvariate(math.log(12_000), 0.7)) // 100 * 100 + 100
+        outcome = _pick(rng, DEAL_OUTCOMES)
+        duration = _delay(rng, DEAL_DAYS_TO_CLOSE)
+        steps = sorted(rng.sample(_OPEN_DEAL_STAGES, rng.randint(0 if outcome == "lost" else 1, 3)))
+        steps.sort(key=_OPEN_DEAL_STAGES.index)
+        times = sorted(at + rng.randrange(1, duration) for _ in steps)
+        self.deal_stages = [("appointmentscheduled", at), *zip(steps, times, strict=True)]
+        if outcome is None:
+            return
+        close = at + duration
+        self.deal_stages.append(("closedwon" if outcome == "won" else "closedlost", close))
+        if outcome == "won":
+            self.stage(close, Stage.CUSTOMER, "AUTOMATION_PLATFORM", "deal-closed-won")
+            probability, mean_days = CUSTOMER_TO_EVANGELIST
+            if rng.random() < probability:
+                self.stage(close + _delay(rng, mean_days), Stage.EVANGELIST, "CRM_UI")
 
 
 def parse_instant(text: str) -> datetime:

@@ -47,3 +47,31 @@ def test_a_different_seed_tells_a_different_story(hubspot: Client, start_sandbox
     assert {record["properties"]["email"] for record in ours}.isdisjoint(
         record["properties"]["email"] for record in theirs
     )
+
+
+def test_every_hubspot_endpoint_is_byte_identical_across_processes(
+    hubspot: Client, start_sandbox: Callable[..., Client]
+) -> None:
+    twin = start_sandbox("--seed", str(SEED), "--scale", str(SCALE))
+    headers = {"Authorization": f"Bearer {TOKEN}", **SAME_HOST}
+    gets = [
+        ("/crm/v3/objects/deals", {"limit": 50, "propertiesWithHistory": "dealstage,amount"}),
+        ("/crm/v3/objects/companies", {"limit": 100, "properties": "name,domain,industry,numberofemployees"}),
+        ("/crm/v3/objects/calls", {"limit": 100}),
+        ("/crm/v3/objects/contacts", {"limit": 50, "propertiesWithHistory": "lifecyclestage,hs_lead_status"}),
+        ("/crm/v3/owners", {}),
+        ("/crm/v3/pipelines/deals", {}),
+        ("/crm/v3/properties/contacts", {}),
+    ]
+    posts = [
+        ("/crm/v3/objects/contacts/search", {"sorts": [{"propertyName": "lastmodifieddate"}], "limit": 200}),
+        ("/crm/v4/associations/contacts/companies/batch/read", {"inputs": [{"id": "101"}, {"id": "102"}]}),
+    ]
+    for path, params in gets:
+        ours, theirs = (
+            c.session.get(c.url + path, params=params, headers=headers, timeout=10) for c in (hubspot, twin)
+        )
+        assert ours.status_code == 200 and ours.content == theirs.content, path
+    for path, body in posts:
+        ours, theirs = (c.session.post(c.url + path, json=body, headers=headers, timeout=10) for c in (hubspot, twin))
+        assert ours.status_code in (200, 207) and ours.content == theirs.content, path

@@ -9,7 +9,7 @@ import requests
 
 from sandbox.cli import main
 from sandbox.launcher import running_sandbox
-from sandbox.story import DAY_MS, DEFAULT_NOW_MS, EPOCH_MS, Story
+from sandbox.story import DAY_MS, DEFAULT_NOW_MS, EPOCH_MS, Stage, Story
 from tests.sandbox.hubspot_client import Client
 
 
@@ -72,3 +72,41 @@ def test_sigterm_stops_the_server_cleanly() -> None:
     with running_sandbox(["--token", "t", "--scale", "10"]) as sandbox:
         sandbox.process.terminate()
         assert sandbox.process.wait(timeout=5) == 0
+
+
+def test_merges_agree_from_both_sides_and_end_the_merged_contact() -> None:
+    story = Story(seed=6, scale=800)
+    profiles = [story.profile(index) for index in range(800)]
+    by_id = {profile.id: profile for profile in profiles}
+    survivors = [p for p in profiles if any(change[1] == "hs_merged_object_ids" for change in p.changes)]
+    assert len(survivors) >= 3
+    for survivor in survivors:
+        ((merged_at, _, merged_id, *_),) = [c for c in survivor.changes if c[1] == "hs_merged_object_ids"]
+        merged = by_id[merged_id]
+        assert merged.merged_into == survivor.id and merged.archived_ms == merged_at
+        assert merged.index > survivor.index
+        assert all(change[0] <= merged_at for change in merged.changes)
+    assert sum(1 for p in profiles if p.merged_into) == len(survivors)
+
+
+def test_companies_exist_before_their_contacts_and_events_follow_the_contact() -> None:
+    story = Story(seed=9, scale=600)
+    for index in range(600):
+        profile = story.profile(index)
+        assert story.company(profile.company_index).created_ms < profile.created_ms
+        end = profile.archived_ms if profile.archived_ms is not None else float("inf")
+        assert all(profile.created_ms <= touch.ms <= end for touch in profile.touches)
+        if profile.deal is not None:
+            stages = [ms for _, ms in profile.deal.stages]
+            assert stages == sorted(stages) and profile.created_ms < stages[0] and stages[-1] <= end
+            assert (Stage.OPPORTUNITY, stages[0]) in profile.stage_entries
+
+
+def test_a_view_never_shows_touches_or_deal_stages_after_now() -> None:
+    story = Story(seed=9, scale=600)
+    now_ms = EPOCH_MS + 30 * DAY_MS
+    for index in range(story.count_at(now_ms)):
+        view = story.view(index, now_ms)
+        assert all(touch.ms <= now_ms for touch in view.touches)
+        if view.deal is not None:
+            assert view.deal.updated_ms <= now_ms
