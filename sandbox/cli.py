@@ -11,9 +11,11 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
+from sandbox import ads
+from sandbox.ads.truth import truth_document as ads_truth_document
 from sandbox.hubspot import SEARCH_PER_SECOND, HubSpotApi
 from sandbox.ratelimit import RollingWindow
-from sandbox.server import HealthService, SandboxServer
+from sandbox.server import DEFAULT_SLOW_SECONDS, HTTP_FAULTS, HealthService, HttpFaults, SandboxServer, TokenLifetime
 from sandbox.story import DEFAULT_NOW, FAULTS, Story, parse_instant, to_ms
 from sandbox.truth import truth_document
 
@@ -29,6 +31,26 @@ def _fault(text: str) -> tuple[str, float]:
     if not 0.0 <= rate <= 1.0:
         raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=RATE with RATE between 0 and 1")
     return name, rate
+
+
+def _http_fault(text: str) -> tuple[str, float]:
+    name, separator, raw_rate = text.partition("=")
+    if name not in HTTP_FAULTS:
+        raise argparse.ArgumentTypeError(f"unknown HTTP fault {name!r}; known: {', '.join(HTTP_FAULTS)}")
+    try:
+        rate = float(raw_rate) if separator else float("nan")
+    except ValueError:
+        rate = float("nan")
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=RATE with RATE between 0 and 1")
+    return name, rate
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must be a number of seconds, not negative")
+    return value
 
 
 def _instant(text: str) -> datetime:
@@ -77,7 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--now", type=_instant, default=DEFAULT_NOW, help="the story's present (ISO 8601)")
     serve.add_argument("--rate-limit", type=_positive, default=None, metavar="N_PER_10S", help="default: unlimited")
     serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    serve.add_argument(
+        "--http-fault",
+        type=_http_fault,
+        action="append",
+        default=[],
+        metavar="NAME=RATE",
+        help=f"inject an HTTP fault into a share of API requests (seeded); NAME is one of {', '.join(HTTP_FAULTS)}",
+    )
+    serve.add_argument(
+        "--slow-seconds", type=_seconds, default=DEFAULT_SLOW_SECONDS, help="how long a 'slow' answer waits"
+    )
+    serve.add_argument(
+        "--token-expires-after", type=_non_negative, default=None, metavar="N", help="reject the token after N uses"
+    )
     _story_arguments(serve)
+    ads.add_serve_arguments(serve)
 
     truth = commands.add_parser("truth", help="print the story's ground truth as JSON")
     truth.add_argument("--as-of", type=_instant, default=DEFAULT_NOW, help="instant the truth is taken at")
@@ -89,8 +126,14 @@ def serve(args: argparse.Namespace) -> int:
     story = Story(args.seed, args.scale, dict(args.fault))
     # With rate limits on, search also gets HubSpot's SECONDLY policy (5 requests per second).
     search_window = RollingWindow(SEARCH_PER_SECOND if args.rate_limit else None, 1.0)
-    hubspot = HubSpotApi(story, to_ms(args.now), args.token, RollingWindow(args.rate_limit), search_window)
-    server = SandboxServer(args.port, [HealthService(), hubspot], verbose=args.verbose)
+    # One token for every emulated API, so one lifetime too (services check it after the credential matches).
+    args.token_lifetime = TokenLifetime(args.token_expires_after)
+    hubspot = HubSpotApi(
+        story, to_ms(args.now), args.token, RollingWindow(args.rate_limit), search_window, args.token_lifetime
+    )
+    http_faults = HttpFaults(dict(args.http_fault), args.seed, args.slow_seconds)
+    services = [HealthService(), hubspot, *ads.services(args)]
+    server = SandboxServer(args.port, services, verbose=args.verbose, http_faults=http_faults)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -111,6 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("serve needs --token or $SANDBOX_TOKEN")
         return serve(args)
     document = truth_document(args.seed, args.scale, args.as_of, dict(args.fault))
+    document.update(ads_truth_document(args.seed, args.as_of))
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

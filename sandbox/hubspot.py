@@ -16,8 +16,10 @@ import hmac
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from sandbox.hubspot_objects import (
@@ -31,8 +33,8 @@ from sandbox.hubspot_objects import (
     engagement_id,
     object_types,
 )
-from sandbox.ratelimit import Decision, RollingWindow
-from sandbox.server import Request, Response
+from sandbox.ratelimit import UNLIMITED, Decision, RollingWindow
+from sandbox.server import Request, Response, TokenLifetime
 from sandbox.story import DEAL_STAGES, Story, iso_ms, parse_instant, to_ms
 
 DEFAULT_LIMIT = 10
@@ -44,6 +46,10 @@ SEARCH_PER_SECOND = 5
 MAX_FILTER_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
 MAX_BATCH_INPUTS = 1000
+MAX_BATCH_READ_INPUTS = 100
+MAX_BATCH_READ_HISTORY_INPUTS = 50
+# idProperty values batch read accepts besides hs_object_id: HubSpot's unique-value properties we serve.
+UNIQUE_ID_PROPERTIES = {"contacts": "email", "companies": "domain"}
 OWNERS_DEFAULT_LIMIT = 100
 OWNERS_MAX_LIMIT = 500
 DAILY_LIMIT = 250_000
@@ -147,16 +153,24 @@ class HubSpotApi:
     prefix = "/crm/"
 
     def __init__(
-        self, story: Story, now_ms: int, token: str, window: RollingWindow, search_window: RollingWindow | None = None
+        self,
+        story: Story,
+        now_ms: int,
+        token: str,
+        window: RollingWindow,
+        search_window: RollingWindow | None = None,
+        token_lifetime: TokenLifetime | None = None,
     ) -> None:
         self.story = story
         self.now_ms = now_ms
         self.token = token
+        self.token_lifetime = token_lifetime or TokenLifetime()
         self.window = window
         self.search_window = search_window or RollingWindow(None, 1.0)
         self.types = object_types(story, now_ms)
         self.contact_count = story.count_at(now_ms)
         self._search_index: dict[str, list[tuple[int, int, int, int]]] = {}
+        self._unique_index: dict[str, dict[str, str]] = {}
         self._daily_used = 0
         self._refusals = 0
         self._lock = threading.Lock()
@@ -164,6 +178,7 @@ class HubSpotApi:
         self.routes: list[tuple[str, re.Pattern[str], Handler, bool]] = [
             ("GET", re.compile(r"/crm/v3/objects/(\w+)/?"), self.list_objects, False),
             ("POST", re.compile(r"/crm/v3/objects/(\w+)/search/?"), self.search, True),
+            ("POST", re.compile(r"/crm/v3/objects/(\w+)/batch/read/?"), self.batch_read, False),
             ("POST", re.compile(r"/crm/v4/associations/(\w+)/(\w+)/batch/read/?"), self.associations, False),
             ("GET", re.compile(r"/crm/v3/owners/?"), self.owners, False),
             ("GET", re.compile(r"/crm/v3/pipelines/(\w+)/?"), self.pipelines, False),
@@ -175,6 +190,8 @@ class HubSpotApi:
     def handle(self, request: Request) -> Response:
         if not self._authorized(request):
             return Response(401, error_body(AUTH_MESSAGE, "INVALID_AUTHENTICATION"))
+        if not self.token_lifetime.spend():
+            return self._expired()
         route = self._route(request)
         if route is None:
             message = f"Unable to find a resource for {request.method} {request.path}"
@@ -192,6 +209,28 @@ class HubSpotApi:
         if not is_search:  # search responses carry no rate limit headers
             response.headers.update(self._limit_headers(decision))
         return response
+
+    def _expired(self) -> Response:
+        """HubSpot's answer to an OAuth access token past its lifetime (``--token-expires-after``)."""
+        expired_at = self.token_lifetime.expired_at or time.time()
+        ago = max(0, int(time.time() - expired_at))
+        body = error_body(
+            f"The OAuth token used to make this call expired {ago} second(s) ago.", "EXPIRED_AUTHENTICATION"
+        )
+        stamp = datetime.fromtimestamp(expired_at, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        body["context"] = {"expire time": [stamp]}
+        return Response(401, body)
+
+    def fault_response(self, request: Request, status: int, sequence: int) -> Response | None:
+        """An injected 429 is HubSpot's own (SECONDLY for search, Retry-After on every other one); 5xx come from
+        the edge in front of the API, so the server's generic pages do for those."""
+        if status != 429:
+            return None
+        route = self._route(request)
+        is_search = route is not None and route[2]
+        window = self.search_window if is_search else self.window
+        limit = window.limit or UNLIMITED
+        return self._too_many_requests(Decision(False, limit, 0, 1 + sequence % int(window.window_s)), is_search)
 
     def _authorized(self, request: Request) -> bool:
         scheme, _, credential = (request.header("Authorization") or "").partition(" ")
@@ -317,6 +356,85 @@ class HubSpotApi:
                 found[to_type] = {"results": entries}
         if found:
             record["associations"] = found
+
+    # --- batch read -----------------------------------------------------------------------------------
+
+    def batch_read(self, request: Request, match: re.Match[str]) -> Response:
+        """``POST /crm/v3/objects/{type}/batch/read``: records by id, rendered exactly as the list renders them.
+
+        Missing ids (or archived ones when ``archived`` is false, and active ones when it is true) make the
+        answer an HTTP 207 whose one error lists them all, as HubSpot's multi-status does.
+        """
+        kind = self._kind(match.group(1))
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError("Invalid input JSON on line 1: the request body is not valid JSON") from None
+        raw_inputs = body.get("inputs") if isinstance(body, dict) else None
+        if not isinstance(raw_inputs, list) or not all(
+            isinstance(entry, dict) and isinstance(entry.get("id"), str | int) for entry in raw_inputs
+        ):
+            raise ValidationError(
+                "Invalid input JSON: Cannot build BatchReadInputSimplePublicObjectId, some of required attributes "
+                'are not set [inputs]; expected {"inputs":[{"id":"..."}]}'
+            )
+        requested, history_requested = (body.get(key) or [] for key in ("properties", "propertiesWithHistory"))
+        if not all(isinstance(names, list) for names in (requested, history_requested)):
+            raise ValidationError("Invalid input: 'properties' and 'propertiesWithHistory' must be lists of names")
+        with_history = tuple(name for name in kind.property_names if name in {str(n) for n in history_requested})
+        maximum = MAX_BATCH_READ_HISTORY_INPUTS if history_requested else MAX_BATCH_READ_INPUTS
+        if len(raw_inputs) > maximum:
+            raise ValidationError(
+                f"Too many inputs: batch read takes at most {maximum} inputs"
+                f"{' with propertiesWithHistory' if history_requested else ''}, got {len(raw_inputs)}"
+            )
+        raw_archived = body.get("archived", request.param("archived"))  # HubSpot takes it as a query parameter
+        archived = parse_archived(None if raw_archived is None else str(raw_archived))
+        id_property = body.get("idProperty") or "hs_object_id"
+        selected = select(kind, {str(name) for name in requested})
+        ids = list(dict.fromkeys(str(entry["id"]) for entry in raw_inputs))  # a repeated id comes back once
+        results, missing = [], []
+        for value in ids:
+            object_id = value if id_property == "hs_object_id" else self._by_unique(kind, id_property).get(value)
+            item = kind.find(object_id) if object_id is not None else None
+            if item is None or item.archived != archived:
+                missing.append(value)
+                continue
+            results.append(kind.record(item, selected, with_history))
+        now = iso_ms(self.now_ms)
+        response: dict[str, object] = {"status": "COMPLETE", "results": results}
+        if missing:
+            response["numErrors"] = 1
+            response["errors"] = [
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": f"Could not get some {kind.name[:-1].upper().replace('COMPANIE', 'COMPANY')} objects, "
+                    "they may be deleted or not exist. Check that ids are valid.",
+                    "context": {"ids": missing},
+                }
+            ]
+        response["startedAt"] = response["completedAt"] = now
+        return Response(207 if missing else 200, response)
+
+    def _by_unique(self, kind: ObjectType, id_property: str) -> dict[str, str]:
+        """Value of a unique property -> object id, built on first use (a full scan, like the search index)."""
+        if UNIQUE_ID_PROPERTIES.get(kind.name) != id_property:
+            supported = ", ".join(["hs_object_id", *filter(None, [UNIQUE_ID_PROPERTIES.get(kind.name)])])
+            raise ValidationError(
+                f"Invalid idProperty '{id_property}': it is not a unique-value property of {kind.name} "
+                f"(supported: {supported})"
+            )
+        with self._index_lock:
+            index = self._unique_index.get(kind.name)
+            if index is None:
+                index = {}
+                for item in kind.scan(0):
+                    value = item.properties.get(id_property)
+                    if value is not None:
+                        index.setdefault(value, item.id)  # a planted duplicate email resolves to the first one
+                self._unique_index[kind.name] = index
+            return index
 
     # --- search ---------------------------------------------------------------------------------------
 

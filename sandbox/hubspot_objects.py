@@ -20,6 +20,7 @@ from sandbox.story import (
     DEAL_ID_BASE,
     DEAL_ID_STEP,
     DEAL_STAGES,
+    DRIFT_PROPERTY,
     ENGAGEMENT_ID_BASE,
     ENGAGEMENT_SLOTS,
     INDUSTRIES,
@@ -92,6 +93,7 @@ CONTACT_DEFS: tuple[PropertyDef, ...] = (
     _choice("lifecyclestage", "Lifecycle Stage", tuple(stage.value for stage in Stage)),
     _choice("sales_rejection_reason", "Sales rejection reason", REJECTION_REASONS, custom=True),
 )
+DRIFT_DEF: PropertyDef = (DRIFT_PROPERTY, "Sandbox drift property", "string", "text", (), False)
 COMPANY_DEFS: tuple[PropertyDef, ...] = (
     _choice("account_tier", "Account tier", COMPANY_TIERS, custom=True),
     _datetime("createdate", "Create Date"),
@@ -249,6 +251,12 @@ class Contacts(ObjectType):
     has_archived = True
     tracked = ("lifecyclestage", "hs_lead_status", "hubspot_owner_id", "hubspotscore", "jobtitle")
 
+    def __init__(self, story: Story, now_ms: int) -> None:
+        super().__init__(story, now_ms)
+        if story.drift_active and story.drift_at_ms <= now_ms:  # schema_drift: the new property exists by now
+            self.defs = _sorted_defs((*CONTACT_DEFS, DRIFT_DEF))
+            self.tracked = (*self.tracked, DRIFT_PROPERTY)
+
     def view(self, index: int) -> ContactView:
         return self.story.view(index, self.now_ms)
 
@@ -305,6 +313,7 @@ def contact_properties(view: ContactView) -> Properties:
         "lastname": view.profile.lastname,
         "lifecyclestage": stage.value if stage is not None else UNKNOWN_LIFECYCLE_VALUE,
         "sales_rejection_reason": values.get("sales_rejection_reason"),
+        DRIFT_PROPERTY: values.get(DRIFT_PROPERTY),  # served only once the property exists (schema_drift)
     }
     properties.update(dict.fromkeys(STAGE_DATE_PROPERTIES))
     # HubSpot keeps the *latest* entry into a stage here; first entries come from the property history.
@@ -383,7 +392,7 @@ class Deals(ObjectType):
         deal = view.deal
         closed = view.closed_ms is not None
         properties: Properties = {
-            "amount": str(deal.amount),
+            "amount": str(view.amount),
             "closedate": iso_ms(view.close_date_ms),
             "createdate": iso_ms(deal.created_ms),
             "deal_currency_code": deal.currency,

@@ -71,8 +71,13 @@ _CANONICAL = {
     Stage.OTHER: "other",
 }
 
-FAULTS = ("missing_email", "unknown_lifecycle", "duplicate_email")
+FAULTS = ("missing_email", "unknown_lifecycle", "duplicate_email", "negative_deal_amount", "schema_drift")
 UNKNOWN_LIFECYCLE_VALUE = "bogus_stage"
+# schema_drift: an integration creates this custom contact property at DRIFT_AT and writes it to a share of
+# contacts (existing ones then, new ones at creation), so "the next night" meets a property it never saw.
+DRIFT_PROPERTY = "sandbox_drift_property"
+DRIFT_AT = datetime(2026, 3, 16, tzinfo=UTC)  # two weeks before DEFAULT_NOW, a Monday
+DRIFT_VALUES = ("partner_portal", "webinar_platform", "chat_widget")
 
 SOURCES: dict[str, tuple[float, float]] = {
     # original source -> (share of new contacts, multiplier on the lead -> MQL conversion)
@@ -285,6 +290,7 @@ class ContactView:
     now_ms: int
     faults: frozenset[str] = field(default_factory=frozenset)
     duplicate_of_email: str | None = None
+    drift_at_ms: int | None = None  # when the schema_drift property appeared (only if that fault is on)
 
     @property
     def index(self) -> int:
@@ -302,6 +308,9 @@ class ContactView:
     def changes(self) -> tuple[Change, ...]:
         """Property changes up to now, as recorded: unknown_lifecycle rewrites the newest lifecyclestage."""
         changes = [change for change in self.profile.changes if change[0] <= self.now_ms]
+        drift = self._drift_change()
+        if drift is not None:  # a real write: it is in the history and moves lastmodifieddate
+            changes = sorted((*changes, drift), key=lambda change: change[0])
         if "unknown_lifecycle" in self.faults:
             for position in range(len(changes) - 1, -1, -1):
                 if changes[position][1] == "lifecyclestage":
@@ -309,6 +318,17 @@ class ContactView:
                     changes[position] = (ms, name, UNKNOWN_LIFECYCLE_VALUE, *rest)  # type: ignore[assignment]
                     break
         return tuple(changes)
+
+    def _drift_change(self) -> Change | None:
+        """The schema_drift integration's write of DRIFT_PROPERTY, if it reached this contact by now."""
+        if "schema_drift" not in self.faults or self.drift_at_ms is None:
+            return None
+        at = max(self.drift_at_ms, self.profile.created_ms)
+        archived = self.profile.archived_ms
+        if at > self.now_ms or (archived is not None and archived <= at):
+            return None
+        value = DRIFT_VALUES[self.profile.index % len(DRIFT_VALUES)]
+        return (at, DRIFT_PROPERTY, value, "INTEGRATION", "sandbox-drift", None)
 
     @cached_property
     def values(self) -> dict[str, str | None]:
@@ -377,13 +397,19 @@ class ContactView:
         deal = self.profile.deal
         if deal is None or deal.created_ms > self.now_ms:
             return None
-        return DealView(deal, self.now_ms)
+        return DealView(deal, self.now_ms, negative_amount="negative_deal_amount" in self.faults)
 
 
 @dataclass(frozen=True)
 class DealView:
     deal: Deal
     now_ms: int
+    negative_amount: bool = False  # the negative_deal_amount fault: the CRM holds the amount with a minus sign
+
+    @property
+    def amount(self) -> int:
+        """The amount as recorded in the CRM (``deal.amount`` stays the true one)."""
+        return -self.deal.amount if self.negative_amount else self.deal.amount
 
     @cached_property
     def stages(self) -> tuple[tuple[str, int], ...]:
@@ -488,6 +514,11 @@ class Story:
     seed: int
     scale: int
     faults: Mapping[str, float] = field(default_factory=dict)
+    drift_at_ms: int = field(default=int(DRIFT_AT.timestamp() * 1000))
+
+    @property
+    def drift_active(self) -> bool:
+        return self.faults.get("schema_drift", 0.0) > 0
 
     def __post_init__(self) -> None:
         unknown = set(self.faults) - set(FAULTS)
@@ -662,7 +693,8 @@ class Story:
     def view(self, index: int, now_ms: int) -> ContactView:
         """Contact ``index`` as it looks at ``now_ms`` (the caller checks that it exists by then)."""
         faults, duplicate_of = self.faults_of(index)
-        return ContactView(self.profile(index), now_ms, faults, duplicate_of)
+        drift_at_ms = self.drift_at_ms if self.drift_active else None
+        return ContactView(self.profile(index), now_ms, faults, duplicate_of, drift_at_ms)
 
     # --- companies ------------------------------------------------------------------------------------
 

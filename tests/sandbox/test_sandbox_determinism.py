@@ -66,6 +66,7 @@ def test_every_hubspot_endpoint_is_byte_identical_across_processes(
     posts = [
         ("/crm/v3/objects/contacts/search", {"sorts": [{"propertyName": "lastmodifieddate"}], "limit": 200}),
         ("/crm/v4/associations/contacts/companies/batch/read", {"inputs": [{"id": "101"}, {"id": "102"}]}),
+        ("/crm/v3/objects/contacts/batch/read", {"inputs": [{"id": "101"}, {"id": "1"}], "properties": ["email"]}),
     ]
     for path, params in gets:
         ours, theirs = (
