@@ -50,9 +50,14 @@ ui: $(STAMP) ## Airflow standalone (UI, scheduler) with these DAGs on the local 
 	@$(PY) -m warehouse ui
 
 .PHONY: bench
-bench: $(STAMP) ## Benchmarks: print ratios measured in one run (DAG parse time so far)
+bench: $(STAMP) ## Benchmarks: print ratios measured in one run (DAG parse time, sandbox throughput)
 	@$(PY) bench/dag_parse.py
+	@$(PY) bench/sandbox_throughput.py
 
 .PHONY: night
 night: $(STAMP) ## One night against the real APIs in your environment: make night DATE=YYYY-MM-DD
 	@$(PY) -m warehouse night --date $(DATE)
+
+.PHONY: docs
+docs: $(STAMP) ## Generate the dbt docs site (models, columns, lineage, glossary) and serve it on localhost:8081
+	@$(PY) -m warehouse docs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from warehouse import config, services, summary
 from warehouse.airflow_cli import NightFailedError, run_night
 
-DEMO_LOGICAL_DATE = "2026-03-29"  # the sandbox story's default "now" is the next midnight
+DEMO_LOGICAL_DATE = "2026-03-30"  # the sandbox story's default "now": a midnight run sees all of it
 DEMO_SEED = 42
 DEMO_SCALE = 500
 
@@ -58,6 +59,18 @@ def ui() -> int:
     return subprocess.run([airflow, "standalone"], env=env, check=False).returncode
 
 
+def docs(port: int) -> int:
+    """Generate the dbt docs site (models, columns, lineage, glossary) and serve it on localhost."""
+    os.environ["WAREHOUSE_URL"] = services.ensure_warehouse()
+    from warehouse.dbt import dbt_env, run_dbt, target_dir
+
+    run_dbt("docs", "generate")
+    print(f"dbt docs: http://localhost:{port} (Ctrl-C stops it)", flush=True)
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    argv = [dbt, "docs", "serve", "--no-browser", "--port", str(port), "--target-path", str(target_dir())]
+    return subprocess.run(argv, cwd=config.DBT_PROJECT_DIR, env=dbt_env(), check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -67,12 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     night_parser.add_argument("--date", required=True, help="logical date of the night (YYYY-MM-DD)")
     commands.add_parser("stop", help="stop the embedded Postgres and sandbox this checkout started")
     commands.add_parser("ui", help="Airflow standalone with these DAGs")
+    docs_parser = commands.add_parser("docs", help="generate and serve the dbt docs site")
+    docs_parser.add_argument("--port", type=int, default=8081)
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
             return demo(args.date)
         if args.command == "night":
             return night(args.date)
+        if args.command == "docs":
+            return docs(args.port)
         if args.command == "ui":
             return ui()
         stopped = services.stop_all()

@@ -18,6 +18,11 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # Real API base URLs; `<SOURCE>_BASE_URL` points a source at the sandbox or any compatible server.
 DEFAULT_BASE_URLS = {
     "hubspot": "https://api.hubapi.com",
+    # The ad APIs' version segments (`/v21/`, `/v21.0/`, `LinkedIn-Version`) are separate settings:
+    # GOOGLE_ADS_API_VERSION, META_ADS_API_VERSION, LINKEDIN_ADS_API_VERSION (see extractors/<source>/README.md).
+    "google_ads": "https://googleads.googleapis.com",
+    "meta_ads": "https://graph.facebook.com",
+    "linkedin_ads": "https://api.linkedin.com",
 }
 
 
@@ -75,6 +80,19 @@ def warehouse() -> WarehouseSettings:
         password=Secret(parts.password or ""),
         database=parts.path.strip("/"),
     )
+
+
+def option(name: str, default: str) -> str:
+    """An optional plain (non-secret) setting such as GOOGLE_ADS_API_VERSION; unset or blank gives `default`."""
+    return os.environ.get(name, "").strip() or default
+
+
+def secret(name: str, hint: str) -> Secret:
+    """A credential besides `<SOURCE>_TOKEN` (e.g. GOOGLE_ADS_DEVELOPER_TOKEN); a ConfigError naming it if unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set: {hint}")
+    return Secret(value)
 
 
 def source(name: str) -> SourceSettings:

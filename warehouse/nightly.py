@@ -5,6 +5,7 @@ Heavy imports (dbt, Great Expectations) happen inside the functions, never when 
 
 from __future__ import annotations
 
+import json
 import logging
 
 import psycopg
@@ -24,10 +25,17 @@ def extract(source: str) -> list[dict[str, object]]:
     return [report.as_dict() for report in run_source(source)]
 
 
-def build_models() -> dict[str, int]:
-    """`dbt build` into the build schemas (after dropping yesterday's leftovers); count results by status."""
+def build_models(as_of: str | None = None) -> dict[str, int]:
+    """`dbt build` into the build schemas (after dropping yesterday's leftovers); count results by status.
+
+    `as_of` (ISO 8601) is the instant the numbers are as of: the DAG passes its data interval's end, so a
+    backfilled night counts what that night could see. Without it dbt uses the time of the build.
+    """
     drop_build_schemas()
-    run_dbt("build", target_schema=BUILD_SCHEMA)
+    args = ["build"]
+    if as_of:
+        args += ["--vars", json.dumps({"as_of": as_of})]
+    run_dbt(*args, target_schema=BUILD_SCHEMA)
     return dbt_result_counts()
 
 

@@ -12,7 +12,7 @@ import psycopg
 from psycopg import sql
 
 # The dbt layers the pipeline publishes; dbt_project.yml gives each its `+schema`.
-LAYERS = ("staging", "glossary", "marts")
+LAYERS = ("staging", "glossary", "intermediate", "marts")
 BUILD_PREFIX = "build_"
 RETIRED_PREFIX = "retired_"
 

@@ -9,7 +9,7 @@ import psycopg
 
 from warehouse.dbt import dbt_result_counts
 
-PUBLISHED_MART = "marts.weekly_contacts_by_stage"
+HEADLINE_MART = "marts.weekly_review"
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,9 @@ class Summary:
     dbt_counts: dict[str, int]
     contracts: list[tuple[str, str, bool]]  # (contract, severity, passed)
     bi_url: str
+    published_tables: list[tuple[str, int]]  # (schema.table, rows) of the BI-facing schemas
     mart_rows: list[tuple[object, ...]]
     mart_columns: list[str]
-    mart_total_contacts: int
 
 
 def collect(warehouse_url: str) -> Summary:
@@ -73,12 +73,23 @@ def _latest_contract_run(conn: psycopg.Connection) -> list[tuple[str, str, bool]
 
 
 def _published_mart(conn: psycopg.Connection) -> dict[str, object]:
+    tables = conn.execute(
+        """
+        select schemaname || '.' || relname from pg_stat_user_tables
+        where schemaname = 'marts' or (schemaname = 'glossary' and relname = 'glossary_terms')
+        order by schemaname desc, relname
+        """
+    ).fetchall()
+    published = []
+    for (name,) in tables:
+        schema, table = name.split(".")
+        count = conn.execute(psycopg.sql.SQL("select count(*) from {}").format(psycopg.sql.Identifier(schema, table)))
+        published.append((name, int(count.fetchone()[0])))
     with conn.cursor() as cur:
-        cur.execute(f"select * from {PUBLISHED_MART} order by week_start, stage_order limit 8")
+        cur.execute(f"select * from {HEADLINE_MART} order by week_start desc, channel limit 8")
         columns = [column.name for column in cur.description or []]
         rows = cur.fetchall()
-        total = cur.execute(f"select coalesce(sum(contact_count), 0) from {PUBLISHED_MART}").fetchone()
-    return {"mart_rows": rows, "mart_columns": columns, "mart_total_contacts": int(total[0]) if total else 0}
+    return {"published_tables": published, "mart_rows": rows, "mart_columns": columns}
 
 
 def without_password(url: str) -> str:
@@ -94,17 +105,15 @@ def render(summary: Summary) -> str:
     lines = ["", "smarketing-warehouse: night complete", "", "Loaded into raw (this night / rows in table / records):"]
     for load in summary.raw_loads:
         lines.append(
-            f"  {load.table:<28} {load.loaded_this_night:>8} / {load.rows_in_table:>8} / {load.distinct_records:>8}"
+            f"  {load.table:<36} {load.loaded_this_night:>8} / {load.rows_in_table:>8} / {load.distinct_records:>8}"
         )
     lines.append("dbt build: " + ", ".join(f"{count} {key}" for key, count in sorted(summary.dbt_counts.items())))
     passed = sum(1 for _, _, ok in summary.contracts if ok)
     lines.append(f"Contracts: {passed} passed, {len(summary.contracts) - passed} failed")
     for contract, severity, ok in summary.contracts:
         lines.append(f"  {'PASS' if ok else 'FAIL'}  {contract} ({severity})")
-    lines += [
-        f"Published mart: {PUBLISHED_MART} ({summary.mart_total_contacts} contacts)",
-        f"  BI connection: {summary.bi_url}",
-        "  " + " | ".join(summary.mart_columns),
-    ]
+    lines.append(f"Published for BI at {summary.bi_url}")
+    lines += [f"  {name:<36} {rows:>6} rows" for name, rows in summary.published_tables]
+    lines += [f"First rows of {HEADLINE_MART} (latest weeks):", "  " + " | ".join(summary.mart_columns)]
     lines += ["  " + " | ".join(str(value) for value in row) for row in summary.mart_rows]
     return "\n".join(lines)

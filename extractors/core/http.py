@@ -4,7 +4,8 @@ Retried: 429, 5xx, connection errors, timeouts and bodies that are cut off or no
 page). A `Retry-After` header (seconds or an HTTP date) wins over the computed backoff; without one, the
 source's `retry_hint` (the API's own advice, e.g. the window of the rate-limit policy it names) does.
 401/403 fail at once with a message naming the credential to fix; other 4xx fail at once with the API's
-own message. Errors name the source, the URL without its query string, and never the token.
+own message; so does anything the source's `fatal` check recognises (HubSpot's DAILY quota). Errors name
+the source, the URL without its query string, and never the token.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 524})
 
 # How long the API asks to wait before retrying this response (None: no advice), for when `Retry-After` is absent.
 RetryHint = Callable[[requests.Response], float | None]
+
+# Why retrying `response` cannot help (e.g. a daily quota is spent), or None when a retry may.
+FatalCheck = Callable[[requests.Response], str | None]
 
 # The body stopped short of its Content-Length, or its encoding broke: a truncated page, worth reading again.
 _BROKEN_BODY = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
@@ -69,6 +73,7 @@ class HttpClient:
     rate_limiter: RateLimiter | None = None
     retry_status: frozenset[int] = RETRYABLE_STATUS
     retry_hint: RetryHint | None = None
+    fatal: FatalCheck | None = None
     session: requests.Session = field(default_factory=requests.Session)
     retries: int = 0
     requests_sent: int = 0
@@ -78,33 +83,41 @@ class HttpClient:
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET `path` (relative to the base URL, or a full URL from a paging link) and decode its JSON body."""
-        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+        return self.request_json("GET", path, params=params)
+
+    def post_json(self, path: str, body: Any) -> Any:
+        """POST a JSON body to `path` (search, batch reads) and decode the JSON answer."""
+        return self.request_json("POST", path, body=body)
+
+    def url(self, path: str) -> str:
+        """The absolute URL of `path` (already absolute URLs, e.g. paging links, are kept)."""
+        return path if path.startswith(("http://", "https://")) else f"{self.base_url}{path}"
+
+    def request_json(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None) -> Any:
+        """Send one request, retrying what is worth retrying, and decode its JSON body."""
+        url = self.url(path)
         last_problem = ""
         for attempt in range(self.retry.max_attempts):
             if self.rate_limiter is not None:
                 self.rate_limiter.acquire()
             self.requests_sent += 1
             try:
-                response = self.session.get(url, params=params, timeout=self.timeout)
+                response = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
             except (requests.ConnectionError, requests.Timeout, *_BROKEN_BODY) as exc:
                 last_problem = _describe(exc)
                 self._wait_before_retry(attempt, None, url, last_problem)
                 continue
             except requests.RequestException as exc:
                 # Not transient (an invalid URL, too many redirects); requests' own message shows the query string.
-                raise ExtractError(f"{self.source}: request to {_public(url)} failed: {_describe(exc)}") from None
-            if response.status_code in (401, 403):
-                raise AuthError(
-                    f"{self.source}: {response.status_code} from {_public(url)}: the API rejected the credential; "
-                    f"check {self.credential_setting} ({_api_message(response)})"
-                )
+                raise ExtractError(f"{self.source}: request to {public_url(url)} failed: {_describe(exc)}") from None
+            self._raise_if_fatal(response, url)
             if response.status_code in self.retry_status:
                 last_problem = f"HTTP {response.status_code} {_api_message(response)}"
                 self._wait_before_retry(attempt, self._server_wait(response), url, last_problem)
                 continue
             if response.status_code >= 400:
                 raise ExtractError(
-                    f"{self.source}: HTTP {response.status_code} from {_public(url)}: {_api_message(response)}"
+                    f"{self.source}: HTTP {response.status_code} from {public_url(url)}: {_api_message(response)}"
                 )
             try:
                 return response.json()
@@ -112,8 +125,19 @@ class HttpClient:
                 last_problem = "response body is not valid JSON (truncated page?)"
                 self._wait_before_retry(attempt, None, url, last_problem)
         raise ExtractError(
-            f"{self.source}: giving up on {_public(url)} after {self.retry.max_attempts} attempts: {last_problem}"
+            f"{self.source}: giving up on {public_url(url)} after {self.retry.max_attempts} attempts: {last_problem}"
         )
+
+    def _raise_if_fatal(self, response: requests.Response, url: str) -> None:
+        """401/403, and whatever the API's own `fatal` check says waiting will not fix, fail at once."""
+        if response.status_code in (401, 403):
+            raise AuthError(
+                f"{self.source}: {response.status_code} from {public_url(url)}: the API rejected the credential; "
+                f"check {self.credential_setting} ({_api_message(response)})"
+            )
+        advice = self.fatal(response) if self.fatal is not None else None
+        if advice is not None:
+            raise ExtractError(f"{self.source}: HTTP {response.status_code} from {public_url(url)}: {advice}")
 
     def _server_wait(self, response: requests.Response) -> float | None:
         """Seconds the server asked us to wait: `Retry-After` first, then the API's own hint."""
@@ -127,11 +151,11 @@ class HttpClient:
             return
         self.retries += 1
         delay = self.retry.delay(attempt, retry_after)
-        log.warning("%s: %s from %s; retry %d in %.1fs", self.source, problem, _public(url), attempt + 1, delay)
+        log.warning("%s: %s from %s; retry %d in %.1fs", self.source, problem, public_url(url), attempt + 1, delay)
         self.retry.sleep(delay)
 
 
-def _public(url: str) -> str:
+def public_url(url: str) -> str:
     """The URL without its query string: query strings can carry tokens (Meta's access_token)."""
     return url.split("?", 1)[0]
 

@@ -24,12 +24,25 @@ def retry_hint(response: requests.Response) -> float | None:
         return LOCKED_WAIT_SECONDS
     if response.status_code != 429:
         return None
+    return POLICY_WINDOW_SECONDS.get(str(_policy(response)))
+
+
+def fatal(response: requests.Response) -> str | None:
+    """A 429 under HubSpot's DAILY policy: the quota resets at midnight, so no retry within a run can help."""
+    if response.status_code != 429 or _policy(response) != "DAILY":
+        return None
+    return (
+        "HubSpot's DAILY request limit for this account is spent (policy DAILY); waiting will not help within "
+        "this run: rerun after the daily reset (midnight in the account's time zone) or raise the limit"
+    )
+
+
+def _policy(response: requests.Response) -> str | None:
     try:
         body = response.json()
     except ValueError:
         return None
-    policy = body.get("policyName") if isinstance(body, dict) else None
-    return POLICY_WINDOW_SECONDS.get(str(policy))
+    return str(body.get("policyName")) if isinstance(body, dict) else None
 
 
 def make_client(settings: SourceSettings) -> HttpClient:
@@ -41,4 +54,5 @@ def make_client(settings: SourceSettings) -> HttpClient:
         rate_limiter=RateLimiter(max_calls=REQUESTS_PER_TEN_SECONDS, period=10.0),
         retry_status=RETRYABLE_STATUS | {423},
         retry_hint=retry_hint,
+        fatal=fatal,
     )

@@ -16,7 +16,7 @@ from warehouse import services
 from warehouse.airflow_cli import NightFailedError, run_night
 
 SEED, SCALE = 5, 350
-LOGICAL_DATE = "2026-03-29"
+LOGICAL_DATE = "2026-03-30"
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +48,9 @@ def test_a_second_night_publishes_identical_numbers_without_visible_duplicates(
 
     assert published_counts(airflow_env["WAREHOUSE_URL"]) == first
     with psycopg.connect(airflow_env["WAREHOUSE_URL"]) as conn:
-        batches = conn.execute("select count(*) from raw._batches where status = 'succeeded'").fetchone()[0]
+        batches = conn.execute(
+            "select count(*) from raw._batches where stream = 'contacts' and status = 'succeeded'"
+        ).fetchone()[0]
         contract_runs = conn.execute("select count(distinct run_id) from audit.contract_results").fetchone()[0]
     assert batches == 2
     assert contract_runs == 2

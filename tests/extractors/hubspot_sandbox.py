@@ -13,7 +13,7 @@ TOKEN = "extractor-test-token"
 SEED = 7
 SCALE = 300
 FAULTS = {"unknown_lifecycle": 0.1}
-PAGE_SIZE = 100  # the contacts stream's declared page size
+PAGE_SIZE = 50  # contacts pages: 50 records, since property history is asked for
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Served:
 
     active_ids: frozenset[str]
     archived_ids: frozenset[str]
-    latest_updated_at: str  # HubSpot's format, e.g. 2026-03-29T17:02:11.042Z
+    latest_active_updated_at: str  # HubSpot's format, e.g. 2026-03-29T17:02:11.042Z
 
     @property
     def total(self) -> int:
@@ -40,7 +40,7 @@ def served(seed: int, scale: int, faults: dict[str, float] | None = None) -> Ser
     return Served(
         active_ids=frozenset(view.id for view in views if not view.archived),
         archived_ids=frozenset(view.id for view in views if view.archived),
-        latest_updated_at=iso_ms(max(view.updated_ms for view in views)),
+        latest_active_updated_at=iso_ms(max(view.updated_ms for view in views if not view.archived)),
     )
 
 

@@ -33,7 +33,7 @@ def test_the_auth_error_names_HUBSPOT_TOKEN_and_the_endpoint(
 ) -> None:
     message = str(failure[0])
     assert message.startswith("hubspot: 401 from ")
-    assert f"{sandbox_url}/crm/v3/objects/contacts" in message
+    assert f"{sandbox_url}/crm/v3/properties/contacts" in message  # the first request: property discovery
     assert "check HUBSPOT_TOKEN" in message
 
 

@@ -9,6 +9,7 @@ import sys
 
 import psycopg
 
+from extractors.hubspot.streams import STREAMS
 from sandbox.launcher import REPO_ROOT
 from tests.extractors.hubspot_sandbox import TOKEN, Served
 
@@ -34,16 +35,15 @@ def test_run_hubspot_prints_one_table_row_per_stream_with_its_counts(
     assert done.returncode == 0, done.stderr
     header, *table_rows = done.stdout.splitlines()
     assert header.split() == ["table", "records", "pages", "retries", "seconds"]
-    assert len(table_rows) == 1
-    table, records, pages, retries, _seconds = table_rows[0].split()
-    assert (table, int(records), int(pages), int(retries)) == (
-        "raw.hubspot__contacts",
-        expected.total,
-        expected.pages,
-        0,
-    )
+    table = {row.split()[0]: [int(count) for count in row.split()[1:4]] for row in table_rows}
+    assert list(table) == [f"raw.{stream.table}" for stream in STREAMS]
+    assert table["raw.hubspot__contacts"] == [expected.total, expected.pages, 0]
     with psycopg.connect(warehouse_url) as conn:
-        assert conn.execute("select count(*) from raw.hubspot__contacts").fetchone() == (expected.total,)
+        for name, (records, _pages, _retries) in table.items():
+            assert conn.execute(f"select count(*) from {name}").fetchone() == (records,)
+    progress = done.stderr.splitlines()  # \r-updated lines, read back as lines
+    for name, (records, pages, _retries) in table.items():  # each stream's last progress line has its totals
+        assert any(line.startswith(f"{name}: {pages} pages, {records} records, ") for line in progress)
 
 
 def test_run_without_hubspot_token_exits_2_naming_the_setting(warehouse_url: str, sandbox_url: str) -> None:
@@ -70,14 +70,14 @@ def test_run_with_an_unknown_stream_exits_2_listing_the_known_ones(warehouse_url
         "run",
         "hubspot",
         "--stream",
-        "deals",
+        "tickets",
         WAREHOUSE_URL=warehouse_url,
         HUBSPOT_BASE_URL=sandbox_url,
         HUBSPOT_TOKEN=TOKEN,
     )
 
     assert done.returncode == 2
-    assert "unknown stream(s) deals: known are contacts" in done.stderr
+    assert "unknown stream(s) tickets: known are calls, calls_to_contacts, companies" in done.stderr
 
 
 def test_run_with_an_unreachable_warehouse_exits_2_naming_WAREHOUSE_URL(sandbox_url: str) -> None:

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 import requests
 
+from extractors.core.pagination import parse_instant
 from extractors.hubspot.streams import STREAMS
 from extractors.runner import StreamReport, run_source
 from sandbox.story import DEFAULT_NOW_MS, Story
@@ -20,7 +21,7 @@ CONTACTS = STREAMS[0]
 def run_hubspot(warehouse_url: str, sandbox_url: str) -> StreamReport:
     with pytest.MonkeyPatch.context() as monkeypatch:
         point_settings_at(monkeypatch, warehouse_url, sandbox_url)
-        (report,) = run_source("hubspot")
+        (report,) = run_source("hubspot", ["contacts"])
     return report
 
 
@@ -44,10 +45,23 @@ def rows(db: psycopg.Connection, query: str, *params: object) -> list[tuple[Any,
     return db.execute(query, params).fetchall()
 
 
+CONTACT_HISTORY = {"lifecyclestage", "hs_lead_status", "hubspot_owner_id"}  # of HISTORY, what contacts have
+
+
+def property_names(sandbox_url: str) -> set[str]:
+    """Every contact property the sandbox's properties endpoint lists, read with plain requests."""
+    response = requests.get(
+        f"{sandbox_url}/crm/v3/properties/contacts", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    )
+    response.raise_for_status()
+    return {definition["name"] for definition in response.json()["results"]}
+
+
 def served_records(sandbox_url: str, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every contact the sandbox serves for these parameters, read with plain requests, by id."""
+    """Every contact the sandbox serves for these parameters (all properties, the history kept), by id."""
     records: dict[str, dict[str, Any]] = {}
-    query = {**params, "limit": 100}
+    every_property = ",".join(sorted(property_names(sandbox_url)))
+    query = {**params, "properties": every_property, "propertiesWithHistory": ",".join(CONTACT_HISTORY), "limit": 50}
     with requests.Session() as session:
         while True:
             response = session.get(
@@ -84,7 +98,7 @@ def test_archived_contacts_land_with_is_deleted_true_and_active_ones_false(
     assert all(is_deleted == archived for _, is_deleted, archived in flagged)
 
 
-def test_record_jsonb_is_the_served_contact_with_its_properties_as_strings(
+def test_record_jsonb_is_the_served_contact_with_every_property_as_strings_and_stage_history(
     first_run: StreamReport, db: psycopg.Connection, sandbox_url: str
 ) -> None:
     stored = dict(
@@ -93,12 +107,13 @@ def test_record_jsonb_is_the_served_contact_with_its_properties_as_strings(
     served = served_records(sandbox_url, dict(CONTACTS.params))
     served |= served_records(sandbox_url, dict(CONTACTS.archived_params or {}))
     assert stored == served
+    every_property = property_names(sandbox_url)
+    assert "sales_rejection_reason" in every_property  # a custom property, discovered like the others
     for record in stored.values():
         properties = record["properties"]
-        assert {"email", "firstname", "lastname", "lifecyclestage", "hs_analytics_source", "createdate"} <= set(
-            properties
-        )
+        assert set(properties) == every_property
         assert all(value is None or isinstance(value, str) for value in properties.values())
+        assert set(record["propertiesWithHistory"]) == CONTACT_HISTORY
 
 
 def test_raw_keeps_unknown_lifecycle_stages_verbatim(first_run: StreamReport, db: psycopg.Connection) -> None:
@@ -140,7 +155,7 @@ def test_first_run_records_a_succeeded_batch_with_its_record_and_page_counts(
     assert (first_run.records, first_run.pages) == (expected.total, expected.pages)
 
 
-def test_sync_state_holds_the_latest_updated_at_of_the_run(
+def test_sync_state_holds_the_latest_updated_at_of_the_active_contacts_read(
     first_run: StreamReport, db: psycopg.Connection, expected: Served
 ) -> None:
     (state,) = rows(
@@ -148,31 +163,45 @@ def test_sync_state_holds_the_latest_updated_at_of_the_run(
         "select to_char(cursor_value at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), last_batch_id "
         "from raw._sync_state where source = 'hubspot' and stream = 'contacts'",
     )
-    assert state[0] == expected.latest_updated_at
+    assert state[0] == expected.latest_active_updated_at  # archived records never move the cursor
     assert state[1] >= first_run.batch_id
 
 
-def test_second_run_appends_one_more_batch_and_leaves_distinct_versions_unchanged(
+def test_second_run_reads_the_lookback_window_with_history_and_every_archived_contact_again(
+    first_run: StreamReport, second_run: StreamReport, db: psycopg.Connection, expected: Served, sandbox_url: str
+) -> None:
+    active = served_records(sandbox_url, {"archived": "false"})
+    cursor = parse_instant(expected.latest_active_updated_at)
+    window = {
+        record_id
+        for record_id, record in active.items()
+        if parse_instant(record["updatedAt"]) >= cursor - CONTACTS.lookback
+    }
+
+    assert second_run.mode == "incremental"
+    reread = rows(
+        db, "select record_id, is_deleted, record from raw.hubspot__contacts where batch_id = %s", second_run.batch_id
+    )
+    assert {record_id for record_id, is_deleted, _ in reread if not is_deleted} == window
+    assert {record_id for record_id, is_deleted, _ in reread if is_deleted} == expected.archived_ids
+    assert all(record == active[record_id] for record_id, is_deleted, record in reread if not is_deleted)
+    assert 0 < len(window) < len(expected.active_ids)
+
+
+def test_second_run_appends_one_batch_and_leaves_the_latest_version_of_each_contact_unchanged(
     first_run: StreamReport, second_run: StreamReport, db: psycopg.Connection, expected: Served
 ) -> None:
     batches = rows(
         db,
-        "select batch_id, status, records, pages from raw._batches "
-        "where source = 'hubspot' and stream = 'contacts' order by batch_id",
+        "select batch_id, status from raw._batches where source = 'hubspot' and stream = 'contacts' order by batch_id",
     )
-    assert batches == [
-        (first_run.batch_id, "succeeded", expected.total, expected.pages),
-        (second_run.batch_id, "succeeded", expected.total, expected.pages),
-    ]
-
-    def versions(batch_id: int) -> set[tuple[str, object]]:
-        query = "select distinct record_id, cursor_value from raw.hubspot__contacts where batch_id = %s"
-        return set(rows(db, query, batch_id))
-
-    assert versions(second_run.batch_id) == versions(first_run.batch_id)
-    (total, distinct) = rows(
-        db, "select count(*), count(distinct (record_id, cursor_value)) from raw.hubspot__contacts"
+    assert batches == [(first_run.batch_id, "succeeded"), (second_run.batch_id, "succeeded")]
+    (total, distinct, ids) = rows(
+        db,
+        "select count(*), count(distinct (record_id, cursor_value)), count(distinct record_id) "
+        "from raw.hubspot__contacts",
     )[0]
-    assert (total, distinct) == (2 * expected.total, expected.total)
+    assert (distinct, ids) == (expected.total, expected.total)  # re-reads add rows, never new versions
+    assert total == expected.total + second_run.records
     (state,) = rows(db, "select last_batch_id from raw._sync_state where source = 'hubspot' and stream = 'contacts'")
     assert state == (second_run.batch_id,)

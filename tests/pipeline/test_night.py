@@ -9,7 +9,7 @@ import pytest
 from expectations.runner import ContractBroken
 from sandbox.launcher import running_sandbox
 from sandbox.story import DEFAULT_NOW
-from sandbox.truth import contacts_by_week_and_stage
+from sandbox.truth import contacts_by_week_and_stage, funnel_by_week_and_channel
 from tests.conftest import SANDBOX_TOKEN, published_counts
 from warehouse import nightly
 from warehouse.publish import PublishError, publish
@@ -76,3 +76,37 @@ def test_publishing_an_incomplete_build_swaps_nothing(pipeline_env: dict[str, st
         still_building = conn.execute("select 1 from pg_namespace where nspname = 'build_marts'").fetchone()
     assert still_building is not None
     assert published_counts(url) == before
+
+
+def test_the_weekly_review_equals_the_sandbox_funnel_truth_for_every_week_and_channel(
+    pipeline_env: dict[str, str], monkeypatch
+) -> None:
+    run_night_against([], monkeypatch, "night-3-clean")
+
+    truth = funnel_by_week_and_channel(SEED, SCALE, DEFAULT_NOW)
+    with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
+        rows = conn.execute(
+            """
+            select week_start, channel, leads, mqls, re_mqls, sqls, opportunities, customers, sla_breaches,
+                   won_revenue
+            from marts.weekly_review
+            """
+        ).fetchall()
+    published = {(week, channel): tuple(values) for week, channel, *values in rows}
+    expected = {
+        key: (
+            counts.leads,
+            counts.first_mqls,
+            counts.re_mqls,
+            counts.sqls,
+            counts.opportunities,
+            counts.customers,
+            counts.sla_breaches,
+            counts.won_revenue,
+        )
+        for key, counts in truth.items()
+    }
+    assert published == expected
+    assert sum(counts.customers for counts in truth.values()) > 0  # the story closes deals ...
+    assert sum(counts.sla_breaches for counts in truth.values()) > 0  # ... and breaches the SLA
+    assert sum(counts.re_mqls for counts in truth.values()) > 0  # ... and recycles leads

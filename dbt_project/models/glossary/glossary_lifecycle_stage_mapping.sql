@@ -18,7 +18,8 @@ mapped_with_order as (
         stage_map.source_system,
         stage_map.source_value,
         stages.canonical_stage,
-        stages.stage_order
+        stages.stage_order,
+        stages.is_funnel_stage
     from stage_map
     inner join stages
         on stage_map.canonical_stage = stages.canonical_stage

@@ -1,27 +1,8 @@
 with
 
-raw_contacts as (
+latest_contacts as (
 
-    select * from {{ source('hubspot', 'hubspot__contacts') }}
-
-),
-
-versions_ranked as (
-
-    select
-        raw_contacts.*,
-        row_number() over (
-            partition by raw_contacts.record_id
-            order by raw_contacts.cursor_value desc, raw_contacts.batch_id desc, raw_contacts.is_deleted desc
-        ) as version_rank
-    from raw_contacts
-
-),
-
-latest_versions as (
-
-    select * from versions_ranked
-    where version_rank = 1
+    {{ latest_versions(source('hubspot', 'hubspot__contacts')) }}
 
 ),
 
@@ -29,14 +10,25 @@ typed as (
 
     select
         record_id as contact_id,
-        lower(trim(record -> 'properties' ->> 'email')) as email,
-        record -> 'properties' ->> 'lifecyclestage' as lifecycle_stage,
-        record -> 'properties' ->> 'hs_analytics_source' as original_source,
-        (record -> 'properties' ->> 'createdate')::timestamptz as created_at,
+        lower(trim({{ hs_text('email') }})) as email,
+        {{ hs_text('firstname') }} as first_name,
+        {{ hs_text('lastname') }} as last_name,
+        {{ hs_text('jobtitle') }} as job_title,
+        {{ hs_text('company') }} as company_name,
+        {{ hs_text('lifecyclestage') }} as lifecycle_stage,
+        {{ hs_text('hs_lead_status') }} as lead_status,
+        {{ hs_text('sales_rejection_reason') }} as sales_rejection_reason,
+        {{ hs_text('hs_analytics_source') }} as original_source,
+        {{ hs_text('hs_analytics_source_data_1') }} as original_source_detail_1,
+        {{ hs_text('hs_analytics_source_data_2') }} as original_source_detail_2,
+        {{ hs_integer('hubspotscore') }} as lead_score,
+        {{ hs_text('hubspot_owner_id') }} as owner_id,
+        {{ hs_text('hs_merged_object_ids') }} as merged_contact_ids,
+        {{ hs_timestamp('createdate') }} as created_at,
         (record ->> 'updatedAt')::timestamptz as updated_at,
         is_deleted as is_archived,
         extracted_at
-    from latest_versions
+    from latest_contacts
 
 )
 

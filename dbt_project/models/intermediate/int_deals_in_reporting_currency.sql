@@ -1,0 +1,75 @@
+{#- Deals of active contacts with amounts in the reporting currency (the agreed rate of the close day, or of
+    the creation day while open; each deal rounded to the cent) and the person whose deal it is. -#}
+with
+
+deals as (
+
+    select * from {{ ref('stg_hubspot__deals') }}
+    where not is_archived
+
+),
+
+deal_contacts as (
+
+    select
+        from_object_id as deal_id,
+        to_object_id as contact_id,
+        row_number() over (partition by from_object_id order by is_primary desc, to_object_id) as contact_rank
+    from {{ ref('stg_hubspot__associations') }}
+    where from_object_type = 'deal'
+        and to_object_type = 'contact'
+
+),
+
+contacts as (
+
+    select * from {{ ref('int_contacts_with_channel') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('glossary_fx_rate_periods') }}
+
+),
+
+deals_with_person as (
+
+    select
+        deals.*,
+        contacts.person_key,
+        contacts.contact_id
+    from deals
+    inner join deal_contacts
+        on deals.deal_id = deal_contacts.deal_id
+        and deal_contacts.contact_rank = 1
+    inner join contacts
+        on deal_contacts.contact_id = contacts.contact_id
+
+),
+
+converted as (
+
+    select
+        deals_with_person.deal_id,
+        deals_with_person.person_key,
+        deals_with_person.contact_id,
+        deals_with_person.deal_stage,
+        deals_with_person.amount,
+        deals_with_person.currency_code,
+        round(deals_with_person.amount * fx_rates.rate_to_reporting_currency, 2)::numeric(18, 2)
+        as amount_in_reporting_currency,
+        deals_with_person.created_at,
+        deals_with_person.closed_won_at,
+        deals_with_person.is_closed_won
+        and deals_with_person.closed_won_at <= {{ as_of() }} as is_won
+    from deals_with_person
+    left join fx_rates
+        on deals_with_person.currency_code = fx_rates.currency_code
+        and (coalesce(deals_with_person.closed_won_at, deals_with_person.created_at)
+            at time zone '{{ var("reporting_timezone") }}')::date
+        between fx_rates.valid_from and fx_rates.valid_to
+
+)
+
+select * from converted

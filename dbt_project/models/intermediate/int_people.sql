@@ -1,0 +1,34 @@
+{#- One person, one count: contacts grouped by normalised email; a contact without email is a person alone.
+    A person's channel is the channel of their earliest contact. -#}
+with
+
+contacts as (
+
+    select * from {{ ref('int_contacts_with_channel') }}
+
+),
+
+contacts_ranked as (
+
+    select
+        contacts.*,
+        row_number() over (partition by person_key order by created_at, contact_id) as creation_rank,
+        count(*) over (partition by person_key) as contact_count
+    from contacts
+
+),
+
+people as (
+
+    select
+        person_key,
+        contact_id as first_contact_id,
+        contact_channel as channel,
+        created_at as first_created_at,
+        contact_count
+    from contacts_ranked
+    where creation_rank = 1
+
+)
+
+select * from people

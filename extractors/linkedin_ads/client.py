@@ -1,0 +1,85 @@
+"""What is special about talking to LinkedIn's Marketing API: the version header, Rest.li 2.0 query syntax
+(`List(...)`, `(start:(year:..))`, URNs percent-encoded inside), and analytics without paging."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import requests
+
+from extractors.core.http import RETRYABLE_STATUS, ExtractError
+from extractors.core.ratelimit import RateLimiter
+from extractors.core.reports import Account, Day, ReportClient, date_option, int_option
+from warehouse import config
+from warehouse.config import SourceSettings
+
+SOURCE = "linkedin_ads"
+API_VERSION = "202601"  # LinkedIn-Version: YYYYMM; each version lives about a year (LINKEDIN_ADS_API_VERSION)
+TRAILING_DAYS = 10  # LINKEDIN_ADS_TRAILING_DAYS
+MAX_ELEMENTS = 15_000  # adAnalytics answers are cut silently beyond this (LINKEDIN_ADS_MAX_ELEMENTS)
+REQUESTS_PER_MINUTE = 100
+PAGE_SIZE = 100
+
+
+def fatal(response: requests.Response) -> str | None:
+    """426: the LinkedIn-Version header is missing or no longer served; only a setting change helps."""
+    if response.status_code != 426:
+        return None
+    return "the API does not serve this LinkedIn-Version; set LINKEDIN_ADS_API_VERSION to an active YYYYMM version"
+
+
+def restli_date(day: Day) -> str:
+    return f"(year:{day.year},month:{day.month},day:{day.day})"
+
+
+def analytics_query(pivot: str, fields: str):
+    """adAnalytics for one account, one date range, daily, in Rest.li 2.0 syntax (kept unencoded by requests)."""
+
+    def query(client: ReportClient, account: Account, since: Day, until: Day) -> str:
+        urn = quote(f"urn:li:sponsoredAccount:{account.id}", safe="")
+        return (
+            f"/rest/adAnalytics?q=analytics&pivot={pivot}&timeGranularity=DAILY"
+            f"&dateRange=(start:{restli_date(since)},end:{restli_date(until)})"
+            f"&accounts=List({urn})&fields={fields}"
+        )
+
+    return query
+
+
+def discover(client: ReportClient) -> list[Account]:
+    """`adAccounts?q=search`, paged with start/count. LinkedIn reports every account's days in UTC."""
+    accounts: list[Account] = []
+    start = 0
+    while True:
+        body = client.get_json("/rest/adAccounts", {"q": "search", "start": start, "count": PAGE_SIZE})
+        elements = body.get("elements") if isinstance(body, dict) else None
+        if not isinstance(elements, list):
+            raise ExtractError(f"{SOURCE}: adAccounts answered without elements: {str(body)[:200]}")
+        for element in elements:
+            accounts.append(Account(str(element.get("id")), element.get("currency"), "UTC", element))
+        if len(elements) < PAGE_SIZE:
+            return accounts
+        start += len(elements)
+
+
+def make_client(settings: SourceSettings) -> ReportClient:
+    version = config.option("LINKEDIN_ADS_API_VERSION", API_VERSION)
+    return ReportClient(
+        source=SOURCE,
+        base_url=settings.base_url,
+        headers={
+            "Authorization": f"Bearer {settings.token}",
+            "LinkedIn-Version": version,
+            "X-Restli-Protocol-Version": "2.0.0",
+            "Accept": "application/json",
+        },
+        credential_setting="LINKEDIN_ADS_TOKEN",
+        rate_limiter=RateLimiter(max_calls=REQUESTS_PER_MINUTE, period=60.0),
+        retry_status=RETRYABLE_STATUS,  # 429 with or without Retry-After: backoff with jitter
+        fatal=fatal,
+        api_version=version,
+        discover=discover,
+        trailing_days=int_option("LINKEDIN_ADS_TRAILING_DAYS", TRAILING_DAYS),
+        start_date=date_option("LINKEDIN_ADS_START_DATE"),
+        max_elements=int_option("LINKEDIN_ADS_MAX_ELEMENTS", MAX_ELEMENTS),
+    )
