@@ -28,7 +28,8 @@ active_contacts as (
         job_title,
         created_at
     from contacts
-    where not is_archived
+    where
+        not is_archived
         and created_at <= {{ as_of() }}
 
 ),
@@ -65,8 +66,9 @@ contacts_with_channel as (
         coalesce(rule_matches.channel, 'other') as contact_channel
     from active_contacts
     left join rule_matches
-        on active_contacts.contact_id = rule_matches.contact_id
-        and rule_matches.match_rank = 1
+        on
+            active_contacts.contact_id = rule_matches.contact_id
+            and rule_matches.match_rank = 1
 
 )
 

@@ -14,9 +14,10 @@ deal_contacts as (
     select
         from_object_id as deal_id,
         to_object_id as contact_id,
-        row_number() over (partition by from_object_id order by is_primary desc, to_object_id) as contact_rank
+        row_number() over (partition by from_object_id order by is_primary desc, to_object_id asc) as contact_rank
     from {{ ref('stg_hubspot__associations') }}
-    where from_object_type = 'deal'
+    where
+        from_object_type = 'deal'
         and to_object_type = 'contact'
 
 ),
@@ -41,8 +42,9 @@ deals_with_person as (
         contacts.contact_id
     from deals
     inner join deal_contacts
-        on deals.deal_id = deal_contacts.deal_id
-        and deal_contacts.contact_rank = 1
+        on
+            deals.deal_id = deal_contacts.deal_id
+            and deal_contacts.contact_rank = 1
     inner join contacts
         on deal_contacts.contact_id = contacts.contact_id
 
@@ -58,17 +60,20 @@ converted as (
         deals_with_person.amount,
         deals_with_person.currency_code,
         round(deals_with_person.amount * fx_rates.rate_to_reporting_currency, 2)::numeric(18, 2)
-        as amount_in_reporting_currency,
+            as amount_in_reporting_currency,
         deals_with_person.created_at,
         deals_with_person.closed_won_at,
         deals_with_person.is_closed_won
         and deals_with_person.closed_won_at <= {{ as_of() }} as is_won
     from deals_with_person
     left join fx_rates
-        on deals_with_person.currency_code = fx_rates.currency_code
-        and (coalesce(deals_with_person.closed_won_at, deals_with_person.created_at)
-            at time zone '{{ var("reporting_timezone") }}')::date
-        between fx_rates.valid_from and fx_rates.valid_to
+        on
+            deals_with_person.currency_code = fx_rates.currency_code
+            and (
+                coalesce(deals_with_person.closed_won_at, deals_with_person.created_at)
+                at time zone '{{ var("reporting_timezone") }}'
+            )::date
+            between fx_rates.valid_from and fx_rates.valid_to
 
 )
 

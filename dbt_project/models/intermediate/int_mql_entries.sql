@@ -47,7 +47,8 @@ inferred_mql_entries as (
     cross join mql_stage
     left join contacts_with_actual_mql
         on stage_entries.contact_id = contacts_with_actual_mql.contact_id
-    where stage_entries.is_funnel_stage
+    where
+        stage_entries.is_funnel_stage
         and stage_entries.stage_order > mql_stage.stage_order
         and contacts_with_actual_mql.contact_id is null
     group by stage_entries.person_key, stage_entries.contact_id

@@ -23,7 +23,8 @@ engagement_contacts as (
         from_object_id as engagement_id,
         to_object_id as contact_id
     from {{ ref('stg_hubspot__associations') }}
-    where from_object_type in ('call', 'email', 'meeting')
+    where
+        from_object_type in ('call', 'email', 'meeting')
         and to_object_type = 'contact'
 
 ),
@@ -57,8 +58,9 @@ first_touches as (
         min(contact_touches.occurred_at) as first_touch_at
     from mql_entries
     left join contact_touches
-        on mql_entries.contact_id = contact_touches.contact_id
-        and contact_touches.occurred_at >= mql_entries.entered_at
+        on
+            mql_entries.contact_id = contact_touches.contact_id
+            and mql_entries.entered_at <= contact_touches.occurred_at
     group by mql_entries.person_key, mql_entries.contact_id, mql_entries.entered_at
 
 ),
@@ -71,8 +73,9 @@ with_deadline as (
         + make_interval(hours => sla_periods.first_touch_deadline_hours) as first_touch_deadline_at
     from first_touches
     inner join sla_periods
-        on (first_touches.entered_at at time zone '{{ var("reporting_timezone") }}')::date
-        between sla_periods.valid_from and sla_periods.valid_to
+        on
+            (first_touches.entered_at at time zone '{{ var("reporting_timezone") }}')::date
+            between sla_periods.valid_from and sla_periods.valid_to
 
 )
 

@@ -12,8 +12,10 @@ contacts_ranked as (
 
     select
         contacts.*,
-        row_number() over (partition by person_key order by created_at, contact_id) as creation_rank,
-        count(*) over (partition by person_key) as contact_count
+        row_number()
+            over (partition by contacts.person_key order by contacts.created_at, contacts.contact_id)
+            as creation_rank,
+        count(*) over (partition by contacts.person_key) as contact_count
     from contacts
 
 ),

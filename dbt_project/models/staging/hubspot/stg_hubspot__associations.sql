@@ -11,27 +11,27 @@
 with
 
 {% for from_type, to_type, table in pairs %}
-{{ from_type }}_to_{{ to_type }} as (
+    {{ from_type }}_to_{{ to_type }} as (
 
-    select
-        '{{ from_type }}' as from_object_type,
-        latest.record_id as from_object_id,
-        '{{ to_type }}' as to_object_type,
-        target.value ->> 'toObjectId' as to_object_id,
-        coalesce(
-            target.value -> 'associationTypes' @> '[{"label": "Primary"}]'::jsonb, false
-        ) as is_primary
-    from ({{ latest_versions(source('hubspot', table)) }}) as latest
-    cross join lateral jsonb_array_elements(coalesce(latest.record -> 'to', '[]'::jsonb)) as target (value)
+        select
+            '{{ from_type }}' as from_object_type,
+            latest.record_id as from_object_id,
+            '{{ to_type }}' as to_object_type,
+            associated.association ->> 'toObjectId' as to_object_id,
+            coalesce(
+                associated.association -> 'associationTypes' @> '[{"label": "Primary"}]'::jsonb, false
+            ) as is_primary
+        from ({{ latest_versions(source('hubspot', table)) }}) as latest
+        cross join lateral jsonb_array_elements(coalesce(latest.record -> 'to', '[]'::jsonb)) as associated (association)
 
-),
+    ),
 
 {% endfor %}
 unioned as (
 
     {% for from_type, to_type, table in pairs %}
-    select * from {{ from_type }}_to_{{ to_type }}
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ from_type }}_to_{{ to_type }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )

@@ -11,7 +11,7 @@ typed as (
     select
         record_id as company_id,
         {{ hs_text('name') }} as company_name,
-        regexp_replace(lower(trim({{ hs_text('domain') }})), '^www\.', '') as domain,
+        regexp_replace(lower(trim({{ hs_text('domain') }})), '^www\.', '') as company_domain,
         {{ hs_text('industry') }} as industry,
         {{ hs_integer('numberofemployees') }} as employee_count,
         {{ hs_text('account_tier') }} as account_tier,

@@ -16,8 +16,9 @@ history_entries as (
         entry.value ->> 'sourceType' as source_type,
         entry.ordinality as newest_first_rank
     from latest_contacts
-    cross join lateral jsonb_each(coalesce(latest_contacts.record -> 'propertiesWithHistory', '{}'::jsonb))
-        as history (property_name, entries)
+    cross join
+        lateral jsonb_each(coalesce(latest_contacts.record -> 'propertiesWithHistory', '{}'::jsonb))
+            as history (property_name, entries)
     cross join lateral jsonb_array_elements(history.entries) with ordinality as entry (value, ordinality)
 
 ),

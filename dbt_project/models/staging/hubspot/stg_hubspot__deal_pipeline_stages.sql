@@ -11,13 +11,13 @@ stages as (
     select
         latest_pipelines.record_id as pipeline_id,
         latest_pipelines.record ->> 'label' as pipeline_label,
-        stage.value ->> 'id' as deal_stage,
-        stage.value ->> 'label' as stage_label,
-        (stage.value ->> 'displayOrder')::integer as display_order,
-        (stage.value -> 'metadata' ->> 'probability')::numeric as win_probability,
-        (stage.value -> 'metadata' ->> 'isClosed')::boolean as is_closed
+        pipeline_stage.stage_json ->> 'id' as deal_stage,
+        pipeline_stage.stage_json ->> 'label' as stage_label,
+        (pipeline_stage.stage_json ->> 'displayOrder')::integer as display_order,
+        (pipeline_stage.stage_json -> 'metadata' ->> 'probability')::numeric as win_probability,
+        (pipeline_stage.stage_json -> 'metadata' ->> 'isClosed')::boolean as is_closed
     from latest_pipelines
-    cross join lateral jsonb_array_elements(latest_pipelines.record -> 'stages') as stage (value)
+    cross join lateral jsonb_array_elements(latest_pipelines.record -> 'stages') as pipeline_stage (stage_json)
 
 )
 

@@ -4,25 +4,25 @@
 with
 
 {% for engagement_type, table in engagement_types.items() %}
-latest_{{ engagement_type }}s as (
+    latest_{{ engagement_type }}s as (
 
-    select
-        record_id as engagement_id,
-        '{{ engagement_type }}' as engagement_type,
-        {{ hs_timestamp('hs_timestamp') }} as occurred_at,
-        {{ hs_text('hubspot_owner_id') }} as owner_id,
-        {{ hs_timestamp('hs_createdate') }} as created_at,
-        is_deleted as is_archived
-    from ({{ latest_versions(source('hubspot', table)) }}) as latest
+        select
+            record_id as engagement_id,
+            '{{ engagement_type }}' as engagement_type,
+            {{ hs_timestamp('hs_timestamp') }} as occurred_at,
+            {{ hs_text('hubspot_owner_id') }} as owner_id,
+            {{ hs_timestamp('hs_createdate') }} as created_at,
+            is_deleted as is_archived
+        from ({{ latest_versions(source('hubspot', table)) }}) as latest
 
-),
+    ),
 
 {% endfor %}
 unioned as (
 
     {% for engagement_type in engagement_types %}
-    select * from latest_{{ engagement_type }}s
-    {% if not loop.last %}union all{% endif %}
+        select * from latest_{{ engagement_type }}s
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 )
