@@ -61,3 +61,7 @@ night: $(STAMP) ## One night against the real APIs in your environment: make nig
 .PHONY: docs
 docs: $(STAMP) ## Generate the dbt docs site (models, columns, lineage, glossary) and serve it on localhost:8081
 	@$(PY) -m warehouse docs
+
+.PHONY: contracts-docs
+contracts-docs: $(STAMP) ## Rebuild the contract results site (expectations/uncommitted/data_docs) and open it
+	@$(PY) -m expectations docs --open

@@ -2,7 +2,8 @@
 
 Exit status: 0 when no blocking contract is broken (warn contracts may fail), 1 when one is, 2 on a usage,
 configuration, contract-file or connection error. `python -m expectations check` only checks that the
-contract files are valid Great Expectations suites (no database needed).
+contract files are valid Great Expectations suites (no database needed). `python -m expectations docs [--open]`
+rebuilds the data docs site (expectations/uncommitted/data_docs/) from the audit tables; `validate` rebuilds it too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 EXIT_OK = 0
 EXIT_BLOCKED = 1
@@ -29,8 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate the build schemas, e.g. build_ reads marts from build_marts (default: published schemas)",
     )
     run.add_argument("--run-id", help="identifier recorded with the results (default: manual-<UTC time>)")
+    run.add_argument("--contracts-dir", type=Path, help="read the contract files from here (default: contracts/)")
     check = commands.add_parser("check", help="check that the contract files are valid GX suites")
     check.add_argument("--contract", action="append", metavar="NAME", help="only this contract (repeatable)")
+    docs = commands.add_parser("docs", help="rebuild the data docs HTML site from the audit tables")
+    docs.add_argument("--open", action="store_true", help="open the site in a browser")
     return parser
 
 
@@ -47,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return _check(args.contract)
-    return _validate(args.contract, args.schema_prefix, args.run_id)
+    if args.command == "docs":
+        return _docs(args.open)
+    return _validate(args.contract, args.schema_prefix, args.run_id, args.contracts_dir)
 
 
 def _check(names: list[str] | None) -> int:
@@ -63,7 +70,7 @@ def _check(names: list[str] | None) -> int:
     return EXIT_OK
 
 
-def _validate(names: list[str] | None, schema_prefix: str, run_id: str | None) -> int:
+def _validate(names: list[str] | None, schema_prefix: str, run_id: str | None, contracts_dir: Path | None) -> int:
     import psycopg
     import sqlalchemy
 
@@ -80,9 +87,15 @@ def _validate(names: list[str] | None, schema_prefix: str, run_id: str | None) -
 
     try:
         settings = warehouse()
-        load_contracts(names)  # fail fast on an unknown name, before the slow GX import
+        load_contracts(names, contracts_dir=contracts_dir)  # fail fast on an unknown name, before the slow GX import
         run_id = run_id or f"manual-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
-        results = validate(settings.sqlalchemy_url(), schema_prefix=schema_prefix, names=names, run_id=run_id)
+        results = validate(
+            settings.sqlalchemy_url(),
+            schema_prefix=schema_prefix,
+            names=names,
+            run_id=run_id,
+            contracts_dir=contracts_dir,
+        )
         print(format_results(results))
         recorded = record_results(settings.url, run_id, results)
     except (ConfigError, ContractFileError) as error:
@@ -93,11 +106,35 @@ def _validate(names: list[str] | None, schema_prefix: str, run_id: str | None) -
             f"cannot use the warehouse at {settings.host}:{settings.port}/{settings.database}: {str(origin).strip()}"
         )
     print(f"run {run_id}: {recorded} row(s) recorded in audit.contract_results")
+    from expectations.docs import build_data_docs
+
+    print(f"data docs: {build_data_docs(settings.url)}")
     try:
         raise_for_blocking(results)
     except ContractBroken as broken:
         print(broken, file=sys.stderr)
         return EXIT_BLOCKED
+    return EXIT_OK
+
+
+def _docs(open_browser: bool) -> int:
+    import psycopg
+
+    from expectations.docs import build_data_docs
+    from warehouse.config import ConfigError, warehouse
+
+    try:
+        index = build_data_docs(warehouse().url)
+    except ConfigError as error:
+        return _fail(str(error))
+    except psycopg.OperationalError as error:
+        return _fail(f"cannot use the warehouse: {str(error).strip()}")
+    print(f"data docs: {index}")
+    if open_browser:
+        import webbrowser
+
+        if not webbrowser.open(index.as_uri()):
+            print(f"no browser found: open {index.as_uri()}")
     return EXIT_OK
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,19 +37,29 @@ if TYPE_CHECKING:
 CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 SEVERITIES = ("block", "warn")
 SAMPLE_SIZE = 5
+# Offending rows kept per expectation for audit.quarantine: GX returns at most this many (constants.MAX_RESULT_RECORDS);
+# the full count is the expectation's unexpected_count.
+QUARANTINE_CAP = 200
 # Schemas written directly (not built by dbt and swapped in by publish) are validated where they are.
 UNPREFIXED_SCHEMAS = frozenset({"raw", "audit"})
 # The runner's own check, reported like an expectation when a contract's table does not exist.
 TABLE_EXISTS = "expect_table_to_exist"
 AUDIT_TABLE = "audit.contract_results"
+QUARANTINE_TABLE = "audit.quarantine"
+# Expectations whose offending rows come from a SQL query of the contract's own (run with COMPLETE results).
+QUERY_EXPECTATIONS = frozenset({"unexpected_rows_expectation"})
+# `{schema:<layer>}` in a query: the layer's physical schema (`build_<layer>` while validating the build).
+_SCHEMA_PLACEHOLDER = re.compile(r"\{schema:([a-z_][a-z0-9_]*)\}")
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 _CONTRACT_FIELDS = ("title", "binds", "owner", "severity", "table", "description")
 _RESULT_FORMAT = {
     "result_format": "SUMMARY",
-    "partial_unexpected_count": SAMPLE_SIZE,
-    "include_unexpected_rows": True,  # whole offending rows (up to SAMPLE_SIZE), not just the bad value
+    "partial_unexpected_count": QUARANTINE_CAP,
+    "include_unexpected_rows": True,  # whole offending rows (up to QUARANTINE_CAP), not just the bad value
 }
+# UnexpectedRowsExpectation returns its rows only with COMPLETE (GX caps them at QUARANTINE_CAP).
+_QUERY_RESULT_FORMAT = {"result_format": "COMPLETE"}
 
 AUDIT_DDL = (
     "create schema if not exists audit",
@@ -71,6 +81,17 @@ AUDIT_DDL = (
         error text
     )""",
     f"create index if not exists contract_results_run_id_idx on {AUDIT_TABLE} (run_id)",
+    f"""create table if not exists {QUARANTINE_TABLE} (
+        id bigint generated always as identity primary key,
+        run_id text not null,
+        contract text not null,
+        expectation text not null,
+        promise text,
+        table_name text not null,
+        row jsonb not null,
+        recorded_at timestamptz not null default now()
+    )""",
+    f"create index if not exists quarantine_run_id_idx on {QUARANTINE_TABLE} (run_id, contract)",
 )
 
 
@@ -100,13 +121,34 @@ class Contract:
     expectations: tuple[dict[str, Any], ...]
     suite: dict[str, Any]  # the file as GX reads it
     path: Path
+    # Logical tables that must exist before the contract is in force (e.g. an extractor still being written):
+    # while one is missing the contract is *pending*: reported and recorded as failed, but it never blocks.
+    requires_tables: tuple[str, ...] = ()
 
     def physical_table(self, schema_prefix: str = "") -> tuple[str, str]:
         """(schema, table) to validate: dbt builds `marts` into `f"{prefix}marts"` before publish swaps it in."""
-        schema, table = self.table.split(".")
-        if schema not in UNPREFIXED_SCHEMAS:
-            schema = f"{schema_prefix}{schema}"
-        return schema, table
+        return physical_table(self.table, schema_prefix)
+
+    def table_of(self, spec: dict[str, Any]) -> str:
+        """The logical table an expectation reads: its `meta.table`, else the contract's."""
+        return spec.get("meta", {}).get("table") or self.table
+
+    def severity_of(self, spec: dict[str, Any]) -> str:
+        """An expectation's severity: its `meta.severity` (only `warn` can differ), else the contract's."""
+        return spec.get("meta", {}).get("severity") or self.severity
+
+
+def physical_table(logical: str, schema_prefix: str = "") -> tuple[str, str]:
+    """(schema, table) of a logical "<schema>.<table>": `raw` and `audit` are never prefixed."""
+    schema, table = logical.split(".")
+    if schema not in UNPREFIXED_SCHEMAS:
+        schema = f"{schema_prefix}{schema}"
+    return schema, table
+
+
+def resolve_schemas(text: str, schema_prefix: str = "") -> str:
+    """`{schema:intermediate}` -> `build_intermediate` (with prefix `build_`); `{schema:raw}` stays `raw`."""
+    return _SCHEMA_PLACEHOLDER.sub(lambda match: physical_table(f"{match[1]}.t", schema_prefix)[0], text)
 
 
 @dataclass(frozen=True)
@@ -121,6 +163,9 @@ class ExpectationOutcome:
     sample: list[Any]  # up to SAMPLE_SIZE offending rows (or values), JSON-ready
     promise: str
     error: str | None = None  # set when the expectation could not be evaluated at all
+    table: str = ""  # physical table read, when not the contract's
+    severity: str | None = None  # when it differs from the contract's (a `warn` promise in a `block` contract)
+    rows: list[Any] = field(default_factory=list)  # offending rows for audit.quarantine (up to QUARANTINE_CAP)
 
     @property
     def column(self) -> str:
@@ -143,12 +188,18 @@ class ContractResult:
 
     @property
     def blocks(self) -> bool:
-        """Whether this result stops publication."""
-        return self.severity == "block" and not self.success
+        """Whether this result stops publication: a broken promise of severity `block`."""
+        return any(self.severity_of(outcome) == "block" for outcome in self.failures)
 
     @property
     def failures(self) -> list[ExpectationOutcome]:
         return [outcome for outcome in self.expectations if not outcome.success]
+
+    def severity_of(self, outcome: ExpectationOutcome) -> str:
+        return outcome.severity or self.severity
+
+    def table_of(self, outcome: ExpectationOutcome) -> str:
+        return outcome.table or self.table
 
 
 # ---- contract files ---------------------------------------------------------------------------
@@ -199,12 +250,27 @@ def parse_contract(path: Path) -> Contract:
         f'"meta.contract.severity" must be one of {", ".join(SEVERITIES)}, got {contract["severity"]!r}',
     )
     table = contract["table"]
-    parts = table.split(".") if isinstance(table, str) else []
-    _require(
-        len(parts) == 2 and all(_IDENTIFIER.fullmatch(part) for part in parts),
-        path,
-        f'"meta.contract.table" must be "<schema>.<table>" in lower case, got {table!r}',
-    )
+    _check_table(path, "meta.contract.table", table)
+    requires = contract.get("requires_tables", [])
+    _require(isinstance(requires, list), path, '"meta.contract.requires_tables" must be a list of tables')
+    for required in requires:
+        _check_table(path, "meta.contract.requires_tables", required)
+    for index, expectation in enumerate(expectations):
+        meta = expectation.get("meta", {})
+        where = f"expectation #{index + 1} ({expectation['type']})"
+        if "table" in meta:
+            _check_table(path, f"{where}: meta.table", meta["table"])
+        if "severity" in meta:
+            _require(
+                meta["severity"] in SEVERITIES,
+                path,
+                f'{where}: "meta.severity" must be one of {", ".join(SEVERITIES)}, got {meta["severity"]!r}',
+            )
+            _require(
+                not (contract["severity"] == "warn" and meta["severity"] == "block"),
+                path,
+                f"{where}: an expectation of a warn contract cannot block",
+            )
     return Contract(
         name=suite["name"],
         title=contract["title"],
@@ -216,6 +282,16 @@ def parse_contract(path: Path) -> Contract:
         expectations=tuple(expectations),
         suite=suite,
         path=path,
+        requires_tables=tuple(requires),
+    )
+
+
+def _check_table(path: Path, key: str, table: Any) -> None:
+    parts = table.split(".") if isinstance(table, str) else []
+    _require(
+        len(parts) == 2 and all(_IDENTIFIER.fullmatch(part) for part in parts),
+        path,
+        f'"{key}" must be "<schema>.<table>" in lower case, got {table!r}',
     )
 
 
@@ -235,25 +311,35 @@ def _require(condition: bool, path: Path, message: str) -> None:
         raise ContractFileError(f"{path}: {message}")
 
 
-def build_suite(contract: Contract) -> ExpectationSuite:
+def build_suite(
+    contract: Contract, schema_prefix: str = "", indexes: list[int] | None = None, name: str | None = None
+) -> ExpectationSuite:
     """The contract as a GX ExpectationSuite; an expectation GX rejects raises ContractFileError naming the file.
 
-    (`ExpectationSuite(expectations=[...])` itself only logs and drops an invalid expectation, so each one is
-    built here first.)
+    `indexes` picks some of the contract's expectations (all by default); `{schema:<layer>}` placeholders in a
+    query are resolved with `schema_prefix`. (`ExpectationSuite(expectations=[...])` itself only logs and drops
+    an invalid expectation, so each one is built here first.)
     """
     gx = _import_gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     built = []
-    for index, spec in enumerate(contract.expectations):
+    for index in range(len(contract.expectations)) if indexes is None else indexes:
+        spec = contract.expectations[index]
+        kwargs = {
+            key: resolve_schemas(value, schema_prefix) if isinstance(value, str) else value
+            for key, value in spec["kwargs"].items()
+        }
         try:
-            built.append(ExpectationConfiguration(**spec).to_domain_obj())
+            built.append(ExpectationConfiguration(**{**spec, "kwargs": kwargs}).to_domain_obj())
         except Exception as error:  # GX raises its own errors, pydantic's and TypeError here
             raise ContractFileError(
                 f"{contract.path}: expectation #{index + 1} ({spec['type']}) is not valid for Great Expectations: "
                 f"{error}"
             ) from error
-    return gx.ExpectationSuite(name=contract.name, expectations=built, meta=dict(contract.suite.get("meta", {})))
+    return gx.ExpectationSuite(
+        name=name or contract.name, expectations=built, meta=dict(contract.suite.get("meta", {}))
+    )
 
 
 # ---- validation -------------------------------------------------------------------------------
@@ -310,33 +396,91 @@ def _validate_contract(
     schema_prefix: str,
     run_id: str,
 ) -> ContractResult:
+    """Validate one contract: one GX validation per table it reads (and per result format), outcomes in file order."""
     import sqlalchemy as sa
 
+    validated_at = datetime.now(UTC)
+    inspector = sa.inspect(engine)
+
+    def exists(logical: str) -> bool:
+        schema, table = physical_table(logical, schema_prefix)
+        return inspector.has_table(table, schema=schema)
+
+    main_table = ".".join(contract.physical_table(schema_prefix))
+    pending = [logical for logical in contract.requires_tables if not exists(logical)]
+    if pending:
+        return _result(
+            contract,
+            main_table,
+            [_pending_outcome(contract, logical, schema_prefix) for logical in pending],
+            validated_at,
+        )
+
+    by_table: dict[str, list[int]] = {}
+    for index, spec in enumerate(contract.expectations):
+        by_table.setdefault(contract.table_of(spec), []).append(index)
+    outcomes: dict[int, ExpectationOutcome] = {}
+    for logical, indexes in by_table.items():
+        schema, table = physical_table(logical, schema_prefix)
+        shown = "" if f"{schema}.{table}" == main_table else f"{schema}.{table}"
+        validations = None
+        if exists(logical):  # None also when it was dropped between the check and GX's own probe
+            validations = _run_validations(
+                context, datasources, url, contract, schema_prefix, schema, table, indexes, run_id, validated_at
+            )
+        if validations is None:  # one failed "table exists" stands for the expectations on that table
+            outcomes[indexes[0]] = _missing_table_outcome(f"{schema}.{table}", shown)
+            continue
+        for index in indexes:
+            spec = contract.expectations[index]
+            outcome = _outcome(spec, validations.get(index))
+            severity = contract.severity_of(spec)
+            outcomes[index] = replace(
+                outcome, table=shown, severity=None if severity == contract.severity else severity
+            )
+    return _result(contract, main_table, [outcomes[index] for index in sorted(outcomes)], validated_at)
+
+
+def _run_validations(
+    context: EphemeralDataContext,
+    datasources: dict[str, SQLDatasource],
+    url: str,
+    contract: Contract,
+    schema_prefix: str,
+    schema: str,
+    table: str,
+    indexes: list[int],
+    run_id: str,
+    validated_at: datetime,
+) -> dict[int, ExpectationValidationResult] | None:
+    """GX results by expectation index for the expectations reading one table; None if the table vanished."""
     gx = _import_gx()
     from great_expectations.datasource.fluent.interfaces import TestConnectionError
 
-    schema, table = contract.physical_table(schema_prefix)
-    validated_at = datetime.now(UTC)
-    if not sa.inspect(engine).has_table(table, schema=schema):
-        return _missing_table_result(contract, f"{schema}.{table}", validated_at)
     try:
         batch_definition = _batch_definition(context, datasources, url, schema, table)
-    except TestConnectionError:  # dropped between the check and GX's own probe
-        return _missing_table_result(contract, f"{schema}.{table}", validated_at)
-    suite = context.suites.add(build_suite(contract))
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{contract.name}@{schema}.{table}", data=batch_definition, suite=suite)
-    )
-    # run_time given explicitly: without it, RunIdentifier tries to parse run_name as a date
-    validation = definition.run(
-        result_format=_RESULT_FORMAT, run_id=gx.RunIdentifier(run_name=run_id, run_time=validated_at)
-    )
-    by_id = {result.expectation_config.id: result for result in validation.results}
-    outcomes = [
-        _outcome(spec, by_id.get(expectation.id))
-        for spec, expectation in zip(contract.expectations, suite.expectations, strict=True)
-    ]
-    return _result(contract, f"{schema}.{table}", outcomes, validated_at)
+    except TestConnectionError:
+        return None
+    queries = [index for index in indexes if contract.expectations[index]["type"] in QUERY_EXPECTATIONS]
+    columns = [index for index in indexes if index not in queries]
+    results: dict[int, ExpectationValidationResult] = {}
+    for group, result_format in ((columns, _RESULT_FORMAT), (queries, _QUERY_RESULT_FORMAT)):
+        if not group:
+            continue
+        name = f"{contract.name}@{schema}.{table}#{result_format['result_format'].lower()}"
+        suite = context.suites.add(build_suite(contract, schema_prefix, group, name=name))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+        )
+        # run_time given explicitly: without it, RunIdentifier tries to parse run_name as a date
+        validation = definition.run(
+            result_format=result_format, run_id=gx.RunIdentifier(run_name=run_id, run_time=validated_at)
+        )
+        by_id = {result.expectation_config.id: result for result in validation.results}
+        for index, expectation in zip(group, suite.expectations, strict=True):
+            if expectation.id in by_id:
+                results[index] = by_id[expectation.id]
+    return results
 
 
 def _batch_definition(
@@ -369,10 +513,16 @@ def _outcome(spec: dict[str, Any], validation: ExpectationValidationResult | Non
     result = dict(validation.result or {})
     error = _exception_message(validation.exception_info)
     rows = result.get("unexpected_rows")
+    if spec["type"] in QUERY_EXPECTATIONS:  # the query's rows; its observed value is their full count
+        rows = (result.get("details") or {}).get("unexpected_rows")
     if hasattr(rows, "to_dict"):  # pandas engines return a DataFrame
         rows = rows.to_dict("records")
+    rows = [dict(row) if hasattr(row, "keys") else row for row in rows or []]
     sample = rows or result.get("partial_unexpected_list") or []
     observed = result.get("observed_value")
+    unexpected_count = result.get("unexpected_count")
+    if spec["type"] in QUERY_EXPECTATIONS and isinstance(observed, int):
+        unexpected_count = observed
     if observed is None and "element_count" in result:
         observed = {"rows": result["element_count"], "unexpected_percent": result.get("unexpected_percent")}
     return ExpectationOutcome(
@@ -380,10 +530,11 @@ def _outcome(spec: dict[str, Any], validation: ExpectationValidationResult | Non
         columns=columns,
         success=bool(validation.success) and error is None,
         observed_value=_jsonable(observed),
-        unexpected_count=result.get("unexpected_count"),
+        unexpected_count=unexpected_count,
         sample=_jsonable(list(sample)[:SAMPLE_SIZE]),
         promise=promise,
         error=error,
+        rows=_jsonable(rows[:QUARANTINE_CAP]),
     )
 
 
@@ -405,8 +556,8 @@ def _exception_message(info: Any) -> str | None:
     return "; ".join(message for message in messages if message) or None
 
 
-def _missing_table_result(contract: Contract, table: str, validated_at: datetime) -> ContractResult:
-    outcome = ExpectationOutcome(
+def _missing_table_outcome(table: str, shown: str = "") -> ExpectationOutcome:
+    return ExpectationOutcome(
         expectation=TABLE_EXISTS,
         columns=(),
         success=False,
@@ -415,8 +566,19 @@ def _missing_table_result(contract: Contract, table: str, validated_at: datetime
         sample=[],
         promise=f"the table {table} exists",
         error=f"table {table} does not exist",
+        table=shown,
     )
-    return _result(contract, table, [outcome], validated_at)
+
+
+def _pending_outcome(contract: Contract, logical: str, schema_prefix: str) -> ExpectationOutcome:
+    """A required table is missing: the contract is not in force yet, so this failure warns and never blocks."""
+    table = ".".join(physical_table(logical, schema_prefix))
+    outcome = _missing_table_outcome(table, "" if table == ".".join(contract.physical_table(schema_prefix)) else table)
+    return replace(
+        outcome,
+        severity="warn",
+        error=f"table {table} does not exist: contract pending until it does (meta.contract.requires_tables)",
+    )
 
 
 def _result(
@@ -506,9 +668,9 @@ def record_results(psycopg_url_or_conn: str | psycopg.Connection, run_id: str, r
             run_id,
             result.validated_at,
             result.name,
-            result.severity,
+            result.severity_of(outcome),
             result.owner,
-            result.table,
+            result.table_of(outcome),
             outcome.expectation,
             outcome.column or None,
             outcome.success,
@@ -521,17 +683,27 @@ def record_results(psycopg_url_or_conn: str | psycopg.Connection, run_id: str, r
         for result in results
         for outcome in result.expectations
     ]
+    quarantined = [
+        (run_id, result.name, outcome.expectation, outcome.promise or None, result.table_of(outcome), _jsonb(row))
+        for result in results
+        for outcome in result.failures
+        for row in outcome.rows[:QUARANTINE_CAP]
+        if isinstance(row, dict)  # whole rows only; a bare value says too little to act on
+    ]
     if isinstance(psycopg_url_or_conn, str):
         with psycopg.connect(_psycopg_url(psycopg_url_or_conn)) as conn:
-            _write(conn, rows)
+            _write(conn, rows, quarantined)
     else:
-        _write(psycopg_url_or_conn, rows)
+        _write(psycopg_url_or_conn, rows, quarantined)
     return len(rows)
 
 
-def _write(conn: psycopg.Connection, rows: list[tuple[Any, ...]]) -> None:
+def _write(conn: psycopg.Connection, rows: list[tuple[Any, ...]], quarantined: list[tuple[Any, ...]]) -> None:
     with conn.transaction():
-        if conn.execute("select to_regclass(%s) is null", (AUDIT_TABLE,)).fetchone()[0]:
+        missing = conn.execute(
+            "select to_regclass(%s) is null or to_regclass(%s) is null", (AUDIT_TABLE, QUARANTINE_TABLE)
+        ).fetchone()[0]
+        if missing:
             # concurrent first runs would race on `create schema if not exists`: serialise them
             conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (AUDIT_TABLE,))
             for statement in AUDIT_DDL:
@@ -543,6 +715,12 @@ def _write(conn: psycopg.Connection, rows: list[tuple[Any, ...]]) -> None:
                     values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
                 rows,
             )
+            if quarantined:
+                cursor.executemany(
+                    f"""insert into {QUARANTINE_TABLE} (run_id, contract, expectation, promise, table_name, row)
+                        values (%s, %s, %s, %s, %s, %s)""",
+                    quarantined,
+                )
 
 
 def _jsonb(value: Any) -> Any:
@@ -553,14 +731,17 @@ def _jsonb(value: Any) -> Any:
 
 def format_results(results: list[ContractResult]) -> str:
     """A fixed-width pass/fail table, one line per expectation, and a summary line."""
-    header = ("contract", "severity", "expectation", "column", "result", "unexpected")
+    header = ("contract", "table", "severity", "expectation", "column", "result", "unexpected")
     lines = [
         (
             result.name,
-            result.severity,
+            result.table_of(outcome).rpartition(".")[2],
+            result.severity_of(outcome),
             outcome.expectation,
             outcome.column,
-            "pass" if outcome.success else ("ERROR" if outcome.error else "FAIL"),
+            "pass"
+            if outcome.success
+            else ("ERROR" if outcome.error else "FAIL") + ("" if result.severity_of(outcome) == "block" else " (warn)"),
             "" if outcome.unexpected_count is None else str(outcome.unexpected_count),
         )
         for result in results
@@ -596,7 +777,9 @@ def _broken_message(broken: list[ContractResult]) -> str:
         )
         for outcome in result.failures:
             on = f" on {outcome.column}" if outcome.column else ""
-            lines.append(f"  - broken promise: {outcome.promise or outcome.expectation}")
+            where = f" [table {outcome.table}]" if outcome.table else ""
+            warn = " (warn only)" if result.severity_of(outcome) == "warn" else ""
+            lines.append(f"  - broken promise{warn}: {outcome.promise or outcome.expectation}{where}")
             detail = outcome.error or (
                 f"{outcome.unexpected_count} unexpected" if outcome.unexpected_count is not None else "failed"
             )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -29,6 +31,24 @@ SCENARIOS: dict[str, list[Row]] = {
     "unknown_stage": [*GOOD_ROWS, UNKNOWN_STAGE_ROW],
     "duplicate": [*GOOD_ROWS, DUPLICATE_ROW],
 }
+
+
+# The walking skeleton's promises: the shipped warehouse_to_bi's first five, all on weekly_contacts_by_stage.
+SKELETON_EXPECTATIONS = 5
+
+
+@pytest.fixture(scope="session")
+def skeleton_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A contracts folder holding warehouse_to_bi cut to its weekly_contacts_by_stage promises (what plant_mart
+    plants); the shipped contract also reads weekly_review and the intermediate tables."""
+    from expectations.runner import CONTRACTS_DIR
+
+    suite = json.loads((CONTRACTS_DIR / "warehouse_to_bi.json").read_text())
+    suite["expectations"] = suite["expectations"][:SKELETON_EXPECTATIONS]
+    assert all("table" not in spec.get("meta", {}) for spec in suite["expectations"])
+    directory = tmp_path_factory.mktemp("skeleton-contracts")
+    (directory / "warehouse_to_bi.json").write_text(json.dumps(suite))
+    return directory
 
 
 @pytest.fixture(scope="module")

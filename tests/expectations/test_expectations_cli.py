@@ -33,12 +33,17 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def runs(warehouse_url: str, plant_mart) -> dict[str, tuple[int, str, str]]:
+def runs(warehouse_url: str, plant_mart, skeleton_dir: Path) -> dict[str, tuple[int, str, str]]:
     """Both runs at once (each pays the Great Expectations import): a good build and a broken one."""
     plant_mart("build_marts", "good")
     plant_mart("nullstage_marts", "unknown_stage")
-    good = start_cli("validate", "--schema-prefix", "build_", "--run-id", "cli-good", warehouse_url=warehouse_url)
-    bad = start_cli("validate", "--schema-prefix", "nullstage_", "--run-id", "cli-bad", warehouse_url=warehouse_url)
+    contracts = ("--contracts-dir", str(skeleton_dir))
+    good = start_cli(
+        "validate", "--schema-prefix", "build_", "--run-id", "cli-good", *contracts, warehouse_url=warehouse_url
+    )
+    bad = start_cli(
+        "validate", "--schema-prefix", "nullstage_", "--run-id", "cli-bad", *contracts, warehouse_url=warehouse_url
+    )
     return {"good": finish(good), "bad": finish(bad)}
 
 
@@ -47,6 +52,7 @@ def test_the_cli_exits_0_and_prints_the_table_when_every_contract_holds(runs) ->
     assert code == 0, stderr
     assert "1 contract(s) checked: 1 kept, 0 broken (0 blocking)" in stdout
     assert "run cli-good: 5 row(s) recorded in audit.contract_results" in stdout
+    assert "data docs: " in stdout and "index.html" in stdout
     assert stderr == ""
 
 

@@ -24,7 +24,7 @@ Validate = Callable[[str], list[ContractResult]]
 
 
 @pytest.fixture(scope="module")
-def validated(warehouse_url: str, plant_mart, network_attempts: list[object]) -> Validate:
+def validated(warehouse_url: str, plant_mart, network_attempts: list[object], skeleton_dir: Path) -> Validate:
     """Results of the shipped contracts per schema prefix, each prefix validated once for the module."""
     plant_mart("build_marts", "good")
     plant_mart("nullstage_marts", "unknown_stage")
@@ -34,7 +34,11 @@ def validated(warehouse_url: str, plant_mart, network_attempts: list[object]) ->
     def results(prefix: str) -> list[ContractResult]:
         if prefix not in cache:
             cache[prefix] = validate(
-                warehouse_url, schema_prefix=prefix, names=["warehouse_to_bi"], run_id=f"test-{prefix}"
+                warehouse_url,
+                schema_prefix=prefix,
+                names=["warehouse_to_bi"],
+                run_id=f"test-{prefix}",
+                contracts_dir=skeleton_dir,
             )
         return cache[prefix]
 
@@ -108,7 +112,7 @@ def test_a_missing_table_is_a_failed_result_that_names_it(validated: Validate) -
 def test_the_pass_fail_table_shows_each_expectation_with_its_result(validated: Validate) -> None:
     text = format_results(validated("build_") + validated("nullstage_"))
     lines = text.splitlines()
-    assert lines[0].split() == ["contract", "severity", "expectation", "column", "result", "unexpected"]
+    assert lines[0].split() == ["contract", "table", "severity", "expectation", "column", "result", "unexpected"]
     result_column = lines[0].index("result")
     results = [line[result_column:].split()[0] for line in lines[2:-1]]
     assert results == ["pass"] * 5 + ["pass", "pass", "FAIL", "pass", "pass"]
@@ -116,10 +120,10 @@ def test_the_pass_fail_table_shows_each_expectation_with_its_result(validated: V
 
 
 def test_a_failing_warn_contract_is_reported_but_never_raises(
-    validated: Validate, warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    validated: Validate, warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, skeleton_dir: Path
 ) -> None:
     validated("build_")  # plants the marts
-    shipped = json.loads((runner.CONTRACTS_DIR / "warehouse_to_bi.json").read_text())
+    shipped = json.loads((skeleton_dir / "warehouse_to_bi.json").read_text())
     warn = {
         "name": "bi_weekly_volume_hint",
         "expectations": [
@@ -179,10 +183,10 @@ def test_validation_reaches_nothing_but_the_database(validated: Validate, networ
 
 
 def test_a_column_the_table_lacks_is_a_broken_promise_naming_the_column(
-    validated: Validate, warehouse_url: str, tmp_path: Path
+    validated: Validate, warehouse_url: str, tmp_path: Path, skeleton_dir: Path
 ) -> None:
     validated("build_")  # plants the marts
-    suite = json.loads((runner.CONTRACTS_DIR / "warehouse_to_bi.json").read_text())
+    suite = json.loads((skeleton_dir / "warehouse_to_bi.json").read_text())
     suite["expectations"][2]["kwargs"]["column"] = "lifecycle_stage"  # as if dbt renamed the column
     (tmp_path / "warehouse_to_bi.json").write_text(json.dumps(suite))
 

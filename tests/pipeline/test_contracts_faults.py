@@ -1,0 +1,191 @@
+"""The five contracts on whole in-process nights against the sandbox, one planted fault at a time.
+
+One clean night first (every contract kept, all published), then one night per fault on the same database:
+the right contract breaks with a message naming it, a blocking break leaves the published marts as they
+were, a warning publishes; every night records one audit row per expectation and quarantines offending rows.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from expectations.docs import DOCS_DIR
+from expectations.runner import ContractBroken, load_contracts
+from sandbox.launcher import running_sandbox
+from tests.conftest import SANDBOX_TOKEN
+from warehouse import nightly
+
+SEED, SCALE = 11, 400
+MARTS = ("weekly_contacts_by_stage", "weekly_review")
+
+
+def marts(url: str, schema: str = "marts") -> dict[str, list[tuple[object, ...]]]:
+    with psycopg.connect(url) as conn:
+        return {mart: sorted(conn.execute(f"select * from {schema}.{mart}").fetchall(), key=str) for mart in MARTS}
+
+
+def expected_audit_rows() -> int:
+    """One row per expectation; a pending contract (ads: its table is not built yet) one per missing table."""
+    return sum(len(c.requires_tables) or len(c.expectations) for c in load_contracts() if c.requires_tables) + sum(
+        len(c.expectations) for c in load_contracts() if not c.requires_tables
+    )
+
+
+def night(url: str, monkeypatch: pytest.MonkeyPatch, run_id: str, *faults: str) -> dict[str, object]:
+    """Extract, build, validate and (unless a blocking contract broke) publish; what BI saw along the way."""
+    args = ["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE)]
+    for fault in faults:
+        args += ["--fault", fault]
+    with running_sandbox(args) as sandbox:
+        monkeypatch.setenv("HUBSPOT_BASE_URL", sandbox.url)
+        nightly.extract("hubspot")
+    nightly.build_models()
+    built = marts(url, "build_marts")
+    broken: ContractBroken | None = None
+    try:
+        nightly.validate_contracts(run_id)
+    except ContractBroken as error:
+        broken = error
+    published_during_validation = marts(url) if _published(url) else None
+    if broken is None:
+        nightly.publish()
+    return {"broken": broken, "built": built, "seen_by_bi": published_during_validation, "after": marts(url)}
+
+
+def _published(url: str) -> bool:
+    with psycopg.connect(url) as conn:
+        return conn.execute("select to_regclass('marts.weekly_review') is not null").fetchone()[0]
+
+
+def audit(url: str, run_id: str) -> list[tuple[str, str, str, bool, str]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select contract, severity, expectation, success, promise from audit.contract_results where run_id = %s",
+            (run_id,),
+        ).fetchall()
+
+
+def quarantined(url: str, run_id: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        return dict(
+            conn.execute(
+                "select contract, count(*) from audit.quarantine where run_id = %s group by contract", (run_id,)
+            ).fetchall()
+        )
+
+
+def broken_contracts(rows: list[tuple[str, str, str, bool, str]]) -> dict[str, set[str]]:
+    """{contract: severities of its broken promises}, leaving out the pending ads contract."""
+    result: dict[str, set[str]] = {}
+    for contract, severity, _, success, _ in rows:
+        if not success and contract != "ads_to_warehouse":
+            result.setdefault(contract, set()).add(severity)
+    return result
+
+
+@pytest.fixture(scope="module")
+def clean(pipeline_env: dict[str, str]) -> dict[str, object]:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return night(pipeline_env["WAREHOUSE_URL"], monkeypatch, "clean")
+
+
+def test_with_faults_off_every_contract_is_kept_and_the_night_publishes(
+    clean: dict[str, object], pipeline_env: dict[str, str]
+) -> None:
+    url = pipeline_env["WAREHOUSE_URL"]
+    rows = audit(url, "clean")
+    assert clean["broken"] is None
+    assert broken_contracts(rows) == {}
+    assert {contract for contract, *_ in rows} == {contract.name for contract in load_contracts()}
+    assert clean["after"] == clean["built"]
+    assert quarantined(url, "clean") == {}
+
+
+def test_the_ads_contract_is_pending_a_warning_until_its_table_exists(
+    clean: dict[str, object], pipeline_env: dict[str, str]
+) -> None:
+    ads = [row for row in audit(pipeline_env["WAREHOUSE_URL"], "clean") if row[0] == "ads_to_warehouse"]
+    assert ads == [
+        (
+            "ads_to_warehouse",
+            "warn",
+            "expect_table_to_exist",
+            False,
+            "the table build_staging.stg_ads__campaign_days exists",
+        )
+    ]
+
+
+def test_every_night_records_one_audit_row_per_expectation_and_builds_the_data_docs(
+    clean: dict[str, object], pipeline_env: dict[str, str]
+) -> None:
+    assert len(audit(pipeline_env["WAREHOUSE_URL"], "clean")) == expected_audit_rows()
+    page = (DOCS_DIR / "runs" / "clean.html").read_text()
+    assert "crm_to_warehouse" in page and "every MQL handed to sales has an email address" in page
+    assert 'href="runs/clean.html"' in (DOCS_DIR / "index.html").read_text()
+
+
+# fault -> (contracts whose blocking promises break, contracts that only warn, a promise the message names)
+BLOCKING = {
+    "missing_email=0.05": ({"marketing_to_sales"}, "every MQL handed to sales has an email address"),
+    "negative_deal_amount=0.05": ({"crm_to_warehouse", "warehouse_to_bi"}, "deal amounts are never negative"),
+    "unknown_lifecycle=0.05": (
+        {"crm_to_warehouse", "warehouse_to_bi"},
+        "every active contact's lifecycle value is one the glossary maps to an agreed stage",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", list(BLOCKING))
+def test_a_blocking_fault_breaks_its_contract_and_keeps_yesterdays_marts(
+    fault: str, clean: dict[str, object], pipeline_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = pipeline_env["WAREHOUSE_URL"]
+    contracts, promise = BLOCKING[fault]
+    yesterday = marts(url)
+
+    outcome = night(url, monkeypatch, fault, fault)
+
+    broken = outcome["broken"]
+    assert isinstance(broken, ContractBroken)
+    assert {result.name for result in broken.results} == contracts
+    message = str(broken)
+    assert promise in message
+    for contract in contracts:
+        assert f"* {contract} (" in message
+    assert "owner " in message and "sample: " in message
+    assert {name for name, severities in broken_contracts(audit(url, fault)).items() if "block" in severities} == (
+        contracts
+    )
+    assert outcome["seen_by_bi"] == yesterday  # BI reads yesterday's marts while the bad build is validated ...
+    assert outcome["after"] == yesterday  # ... and afterwards
+    assert len(audit(url, fault)) == expected_audit_rows()
+    assert set(quarantined(url, fault)) >= contracts - {"warehouse_to_bi"}
+
+
+def test_a_warning_fault_is_recorded_and_quarantined_but_publishes(
+    clean: dict[str, object], pipeline_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = pipeline_env["WAREHOUSE_URL"]
+
+    outcome = night(url, monkeypatch, "duplicate_email", "duplicate_email=0.05")
+
+    assert outcome["broken"] is None
+    assert broken_contracts(audit(url, "duplicate_email")) == {"crm_to_warehouse": {"warn"}}
+    [promise] = [row[4] for row in audit(url, "duplicate_email") if not row[3] and row[0] == "crm_to_warehouse"]
+    assert "email no other active contact has" in promise
+    assert outcome["after"] == outcome["built"]  # published
+    assert quarantined(url, "duplicate_email")["crm_to_warehouse"] > 0
+
+
+def test_schema_drift_breaks_no_contract_and_publishes(
+    clean: dict[str, object], pipeline_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = pipeline_env["WAREHOUSE_URL"]
+
+    outcome = night(url, monkeypatch, "schema_drift", "schema_drift=0.2")
+
+    assert outcome["broken"] is None
+    assert broken_contracts(audit(url, "schema_drift")) == {}
+    assert outcome["after"] == outcome["built"]
