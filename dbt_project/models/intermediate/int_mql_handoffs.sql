@@ -87,5 +87,6 @@ select
     first_touch_deadline_at,
     round(extract(epoch from first_touch_at - entered_at) / 3600.0, 2)::numeric(10, 2) as response_hours,
     first_touch_deadline_at < {{ as_of() }}
-    and (first_touch_at is null or first_touch_at > first_touch_deadline_at) as is_sla_breached
+    and (first_touch_at is null or first_touch_at > first_touch_deadline_at) as is_sla_breached,
+    {{ as_of() }} as evaluated_as_of
 from with_deadline
