@@ -65,3 +65,7 @@ docs: $(STAMP) ## Generate the dbt docs site (models, columns, lineage, glossary
 .PHONY: contracts-docs
 contracts-docs: $(STAMP) ## Rebuild the contract results site (expectations/uncommitted/data_docs) and open it
 	@$(PY) -m expectations docs --open
+
+.PHONY: impact
+impact: $(STAMP) ## Impact report of the working tree's definitions vs a git ref: make impact BASE=main
+	@$(PY) -m impact --base $(or $(BASE),main) $(if $(OUT),--out $(OUT))

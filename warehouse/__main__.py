@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from warehouse import config, services, summary
-from warehouse.airflow_cli import NightFailedError, run_night
+from warehouse.airflow_cli import NightFailedError, generate_manifest, night_dag_ids, run_night, setup
 
 DEMO_LOGICAL_DATE = "2026-03-30"  # the sandbox story's default "now": a midnight run sees all of it
 DEMO_SEED = 42
@@ -35,7 +35,8 @@ def _night(env: dict[str, str], logical_date: str, name: str) -> int:
     env["SMARKETING_TASK_RETRIES"] = env.get("SMARKETING_TASK_RETRIES", "0")
     log_path = services.LOG_DIR / f"{name}.log"
     print(f"warehouse {summary.without_password(env['WAREHOUSE_URL'])}")
-    print(f"running smarketing_nightly for {logical_date} with `airflow dags test` (log: {log_path}) ...", flush=True)
+    dags = ", then ".join(night_dag_ids())
+    print(f"running {dags} for {logical_date} with `airflow dags test` (log: {log_path}) ...", flush=True)
     try:
         run_night(env, logical_date, log_path)
     except NightFailedError as exc:
@@ -50,6 +51,8 @@ def ui() -> int:
     sandbox = services.start_sandbox(seed=DEMO_SEED, scale=DEMO_SCALE)
     env = services.airflow_env(warehouse_url, sandbox)
     home = Path(env["AIRFLOW_HOME"])
+    with open(services.LOG_DIR / "ui-setup.log", "w") as log:
+        setup(env, log)  # metadata, pools, and the dbt manifest build_warehouse is loaded from
     print(
         "Airflow UI: http://localhost:8080 (user admin; password in "
         f"{home}/simple_auth_manager_passwords.json.generated)"
@@ -80,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     night_parser.add_argument("--date", required=True, help="logical date of the night (YYYY-MM-DD)")
     commands.add_parser("stop", help="stop the embedded Postgres and sandbox this checkout started")
     commands.add_parser("ui", help="Airflow standalone with these DAGs")
+    commands.add_parser("manifest", help="write dbt_project/target/manifest.json (dbt parse) for build_warehouse")
     docs_parser = commands.add_parser("docs", help="generate and serve the dbt docs site")
     docs_parser.add_argument("--port", type=int, default=8081)
     args = parser.parse_args(argv)
@@ -92,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             return docs(args.port)
         if args.command == "ui":
             return ui()
+        if args.command == "manifest":
+            print(f"wrote {generate_manifest(dict(os.environ))}")
+            return 0
         stopped = services.stop_all()
         print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
         return 0

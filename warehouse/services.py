@@ -143,4 +143,12 @@ def airflow_env(warehouse_url: str, sandbox: Sandbox | None, home: Path | None =
     }
     if sandbox is not None:
         env.update({"HUBSPOT_BASE_URL": sandbox.base_url, "HUBSPOT_TOKEN": sandbox.token})
+    # The DAGs' connections (warehouse_default, <source>_default) as AIRFLOW_CONN_* variables: the tasks map
+    # them back onto the settings above (warehouse/connections.py). Source connections only for the sandbox;
+    # against real APIs, set AIRFLOW_CONN_HUBSPOT_DEFAULT (or HUBSPOT_BASE_URL/HUBSPOT_TOKEN) yourself.
+    from warehouse.connections import airflow_conn_env
+
+    # The sandbox serves every API (HubSpot and the ad platforms) and takes its one token as each credential.
+    sources = {name: (sandbox.base_url, sandbox.token) for name in config.DEFAULT_BASE_URLS} if sandbox else {}
+    env.update(airflow_conn_env(warehouse_url, sources))
     return env

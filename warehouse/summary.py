@@ -24,7 +24,7 @@ class RawLoad:
 class Summary:
     raw_loads: list[RawLoad]
     dbt_counts: dict[str, int]
-    contracts: list[tuple[str, str, bool]]  # (contract, severity, passed)
+    contracts: list[tuple[str, bool, int]]  # (contract, kept (no blocking promise broken), warnings)
     bi_url: str
     published_tables: list[tuple[str, int]]  # (schema.table, rows) of the BI-facing schemas
     mart_rows: list[tuple[object, ...]]
@@ -60,16 +60,20 @@ def _raw_loads(conn: psycopg.Connection) -> list[RawLoad]:
     return loads
 
 
-def _latest_contract_run(conn: psycopg.Connection) -> list[tuple[str, str, bool]]:
+def _latest_contract_run(conn: psycopg.Connection) -> list[tuple[str, bool, int]]:
+    """Per contract of the latest run: whether every blocking promise held, and how many warnings broke."""
     rows = conn.execute(
         """
         with latest as (select run_id from audit.contract_results order by validated_at desc limit 1)
-        select contract, severity, bool_and(success)
+        select
+            contract,
+            coalesce(bool_and(success) filter (where severity = 'block'), true),
+            count(*) filter (where severity = 'warn' and not success)
         from audit.contract_results where run_id = (select run_id from latest)
-        group by contract, severity order by contract
+        group by contract order by contract
         """
     ).fetchall()
-    return [(contract, severity, passed) for contract, severity, passed in rows]
+    return [(contract, kept, int(warnings)) for contract, kept, warnings in rows]
 
 
 def _published_mart(conn: psycopg.Connection) -> dict[str, object]:
@@ -108,10 +112,11 @@ def render(summary: Summary) -> str:
             f"  {load.table:<36} {load.loaded_this_night:>8} / {load.rows_in_table:>8} / {load.distinct_records:>8}"
         )
     lines.append("dbt build: " + ", ".join(f"{count} {key}" for key, count in sorted(summary.dbt_counts.items())))
-    passed = sum(1 for _, _, ok in summary.contracts if ok)
-    lines.append(f"Contracts: {passed} passed, {len(summary.contracts) - passed} failed")
-    for contract, severity, ok in summary.contracts:
-        lines.append(f"  {'PASS' if ok else 'FAIL'}  {contract} ({severity})")
+    kept = sum(1 for _, ok, _ in summary.contracts if ok)
+    lines.append(f"Contracts: {kept} kept, {len(summary.contracts) - kept} broken (details: make contracts-docs)")
+    for contract, ok, warnings in summary.contracts:
+        note = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+        lines.append(f"  {'PASS' if ok else 'FAIL'}  {contract}{note}")
     lines.append(f"Published for BI at {summary.bi_url}")
     lines += [f"  {name:<36} {rows:>6} rows" for name, rows in summary.published_tables]
     lines += [f"First rows of {HEADLINE_MART} (latest weeks):", "  " + " | ".join(summary.mart_columns)]

@@ -242,7 +242,7 @@ class InsightsReader:
                     f"{client.source}: report run {run_id} of account {account.id} ended {status!r}; "
                     "rerun the stream (Meta asks to start a new report run, with a shorter range if it keeps failing)"
                 )
-            client.retry.sleep(min(client.poll_max_wait, 2.0 ** min(attempt, 8)))
+            client.retry.sleep(min(client.poll_max_wait, 0.5 * 1.5 ** min(attempt, 12)))
         raise ExtractError(
             f"{client.source}: report run {run_id} of account {account.id} was not completed after "
             f"{client.poll_attempts} polls"

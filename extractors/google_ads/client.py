@@ -89,7 +89,9 @@ def make_client(settings: SourceSettings) -> ReportClient:
         base_url=settings.base_url,
         headers=headers,
         credential_setting="GOOGLE_ADS_TOKEN (OAuth access token) and GOOGLE_ADS_DEVELOPER_TOKEN",
-        rate_limiter=RateLimiter(max_calls=REQUESTS_PER_MINUTE, period=60.0),
+        rate_limiter=RateLimiter(
+            max_calls=int_option("GOOGLE_ADS_REQUESTS_PER_MINUTE", REQUESTS_PER_MINUTE), period=60.0
+        ),
         retry_status=RETRYABLE_STATUS,
         retry_hint=retry_hint,
         api_version=config.option("GOOGLE_ADS_API_VERSION", API_VERSION),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from extractors.core.reports import SearchStreamReader, report_stream
 from extractors.google_ads.client import ACCOUNT_QUERY, SOURCE, TRAILING_DAYS
 
+# Daily facts only: statuses are today's, not the day's, and would differ between re-reads of old days.
 METRICS = "metrics.cost_micros, metrics.impressions, metrics.clicks, metrics.conversions, metrics.conversions_value"
 DATES = "WHERE segments.date BETWEEN '{since}' AND '{until}'"
 SEARCH_STREAM = "POST /{version}/customers/{id}/googleAds:searchStream"
@@ -26,7 +27,7 @@ STREAMS = (
         day_field="segments.date",
         trailing_days=TRAILING_DAYS,
         reader=SearchStreamReader(
-            "SELECT customer.id, customer.currency_code, campaign.id, campaign.name, campaign.status, "
+            "SELECT customer.id, customer.currency_code, campaign.id, campaign.name, "
             f"segments.date, {METRICS} FROM campaign {DATES}"
         ),
     ),
@@ -38,7 +39,7 @@ STREAMS = (
         day_field="segments.date",
         trailing_days=TRAILING_DAYS,
         reader=SearchStreamReader(
-            "SELECT customer.id, customer.currency_code, campaign.id, ad_group.id, ad_group.name, ad_group.status, "
+            "SELECT customer.id, customer.currency_code, campaign.id, ad_group.id, ad_group.name, "
             f"segments.date, {METRICS} FROM ad_group {DATES}"
         ),
     ),

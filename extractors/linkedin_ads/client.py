@@ -17,7 +17,7 @@ SOURCE = "linkedin_ads"
 API_VERSION = "202601"  # LinkedIn-Version: YYYYMM; each version lives about a year (LINKEDIN_ADS_API_VERSION)
 TRAILING_DAYS = 10  # LINKEDIN_ADS_TRAILING_DAYS
 MAX_ELEMENTS = 15_000  # adAnalytics answers are cut silently beyond this (LINKEDIN_ADS_MAX_ELEMENTS)
-REQUESTS_PER_MINUTE = 100
+REQUESTS_PER_MINUTE = 300  # no per-minute figure is published; daily application limits apply
 PAGE_SIZE = 100
 
 
@@ -74,7 +74,9 @@ def make_client(settings: SourceSettings) -> ReportClient:
             "Accept": "application/json",
         },
         credential_setting="LINKEDIN_ADS_TOKEN",
-        rate_limiter=RateLimiter(max_calls=REQUESTS_PER_MINUTE, period=60.0),
+        rate_limiter=RateLimiter(
+            max_calls=int_option("LINKEDIN_ADS_REQUESTS_PER_MINUTE", REQUESTS_PER_MINUTE), period=60.0
+        ),
         retry_status=RETRYABLE_STATUS,  # 429 with or without Retry-After: backoff with jitter
         fatal=fatal,
         api_version=version,

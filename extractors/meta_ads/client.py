@@ -97,7 +97,9 @@ def make_client(settings: SourceSettings) -> ReportClient:
         # Bearer rather than `access_token=`: query strings end up in paging links and proxy logs.
         headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
         credential_setting="META_ADS_TOKEN",
-        rate_limiter=RateLimiter(max_calls=REQUESTS_PER_MINUTE, period=60.0),
+        rate_limiter=RateLimiter(
+            max_calls=int_option("META_ADS_REQUESTS_PER_MINUTE", REQUESTS_PER_MINUTE), period=60.0
+        ),
         retry_status=RETRYABLE_STATUS | {400},  # 400 only gets this far for the throttling codes (see `fatal`)
         retry_hint=retry_hint,
         fatal=fatal,
@@ -107,7 +109,7 @@ def make_client(settings: SourceSettings) -> ReportClient:
         start_date=date_option("META_ADS_START_DATE"),
         history_days=HISTORY_DAYS,
         async_after_days=int_option("META_ADS_ASYNC_AFTER_DAYS", 31),
-        days_per_request=int_option("META_ADS_DAYS_PER_REPORT", 90),
+        days_per_request=int_option("META_ADS_DAYS_PER_REPORT", 366),  # one async report run per year of days
     )
     client.retry.max_delay = 900.0  # Meta's throttles last minutes, not seconds
     return client

@@ -1,63 +1,125 @@
-"""The nightly DAG end to end under `airflow dags test`: sandbox -> raw -> dbt -> contracts -> published mart."""
+"""Two nights under `airflow dags test` (every ingestion DAG, then build_warehouse), each against the sandbox as
+it stood that night, with the published marts checked against the story's ground truth; then a rerun of the
+first night publishes the same marts as the first time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from sandbox.ads.truth import spend_by_week_and_channel
 from sandbox.launcher import running_sandbox
-from sandbox.story import DEFAULT_NOW
-from sandbox.truth import contacts_by_week_and_stage
+from sandbox.truth import contacts_by_week_and_stage, funnel_by_week_and_channel
 from tests.conftest import SANDBOX_TOKEN, published_counts
 from warehouse import services
-from warehouse.airflow_cli import NightFailedError, run_night
+from warehouse.airflow_cli import NightFailedError, run_dag, setup
 
 SEED, SCALE = 5, 350
-LOGICAL_DATE = "2026-03-30"
+FIRST_NIGHT, SECOND_NIGHT = "2026-03-23", "2026-03-30"
+INGESTION_DAGS = ("ingest_hubspot", "ingest_google_ads", "ingest_meta_ads", "ingest_linkedin_ads")
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def airflow_env(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    with running_sandbox(["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE)]) as sandbox:
-        env = services.airflow_env(
-            warehouse_url,
-            services.Sandbox(base_url=sandbox.url, token=SANDBOX_TOKEN, pid=sandbox.process.pid),
-            tmp_path_factory.mktemp("airflow"),
-        )
-        env["SMARKETING_TASK_RETRIES"] = "0"
-        env["DBT_TARGET_PATH"] = str(tmp_path_factory.mktemp("dbt-target"))
-        yield env
+def airflow_base_env(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    env = services.airflow_env(warehouse_url, None, tmp_path_factory.mktemp("airflow"))
+    env["SMARKETING_TASK_RETRIES"] = "0"
+    env["DBT_TARGET_PATH"] = str(tmp_path_factory.mktemp("dbt-target"))
+    with open(tmp_path_factory.mktemp("setup") / "setup.log", "w") as log:
+        setup(env, log)  # metadata, pools and the dbt manifest, once for the module
+    return env
 
 
-def test_a_night_under_airflow_publishes_the_sandbox_truth(airflow_env: dict[str, str], tmp_path: Path) -> None:
-    run_night(airflow_env, LOGICAL_DATE, tmp_path / "night.log")
+def night(base_env: dict[str, str], logical_date: str, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
+    """The sandbox as it stood at midnight of `logical_date`, then the night's DAGs for that date."""
+    now = f"{logical_date}T00:00:00Z"
+    args = ["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE), "--now", now]
+    with running_sandbox(args) as sandbox:
+        env = {
+            **base_env,
+            **services.airflow_env(base_env["WAREHOUSE_URL"], _sandbox(sandbox), Path(base_env["AIRFLOW_HOME"])),
+        }
+        env.update({key: base_env[key] for key in ("SMARKETING_TASK_RETRIES", "DBT_TARGET_PATH")})
+        env.update(extra_env or {})
+        for dag_id in (*INGESTION_DAGS, "build_warehouse"):
+            run_dag(env, dag_id, logical_date, log_path)
 
-    assert published_counts(airflow_env["WAREHOUSE_URL"]) == contacts_by_week_and_stage(SEED, SCALE, DEFAULT_NOW)
+
+def _sandbox(sandbox: object) -> services.Sandbox:
+    return services.Sandbox(base_url=sandbox.url, token=SANDBOX_TOKEN, pid=sandbox.process.pid)  # type: ignore[attr-defined]
 
 
-def test_a_second_night_publishes_identical_numbers_without_visible_duplicates(
-    airflow_env: dict[str, str], tmp_path: Path
+def weekly_review(url: str) -> dict[tuple[object, object], tuple[object, ...]]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            """
+            select week_start, channel, leads, mqls, re_mqls, sqls, opportunities, customers, sla_breaches,
+                   won_revenue
+            from marts.weekly_review
+            """
+        ).fetchall()
+    return {(week, channel): tuple(values) for week, channel, *values in rows}
+
+
+def funnel_truth(as_of: str) -> dict[tuple[object, object], tuple[object, ...]]:
+    return {
+        key: (c.leads, c.first_mqls, c.re_mqls, c.sqls, c.opportunities, c.customers, c.sla_breaches, c.won_revenue)
+        for key, c in funnel_by_week_and_channel(SEED, SCALE, f"{as_of}T00:00:00Z").items()
+    }
+
+
+@pytest.fixture(scope="module")
+def first_night(airflow_base_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict:
+    night(airflow_base_env, FIRST_NIGHT, tmp_path_factory.mktemp("night1") / "night.log")
+    url = airflow_base_env["WAREHOUSE_URL"]
+    return {"contacts": published_counts(url), "funnel": weekly_review(url)}
+
+
+def test_the_first_night_publishes_the_truth_as_of_its_midnight(first_night: dict) -> None:
+    assert first_night["contacts"] == contacts_by_week_and_stage(SEED, SCALE, f"{FIRST_NIGHT}T00:00:00Z")
+    assert first_night["funnel"] == funnel_truth(FIRST_NIGHT)
+
+
+def test_the_second_night_publishes_the_truth_as_of_its_midnight(
+    first_night: dict, airflow_base_env: dict[str, str], tmp_path: Path
 ) -> None:
-    first = published_counts(airflow_env["WAREHOUSE_URL"])
-    run_night(airflow_env, LOGICAL_DATE, tmp_path / "night.log")
+    night(airflow_base_env, SECOND_NIGHT, tmp_path / "night.log")
 
-    assert published_counts(airflow_env["WAREHOUSE_URL"]) == first
-    with psycopg.connect(airflow_env["WAREHOUSE_URL"]) as conn:
-        batches = conn.execute(
-            "select count(*) from raw._batches where stream = 'contacts' and status = 'succeeded'"
-        ).fetchone()[0]
-        contract_runs = conn.execute("select count(distinct run_id) from audit.contract_results").fetchone()[0]
-    assert batches == 2
-    assert contract_runs == 2
+    url = airflow_base_env["WAREHOUSE_URL"]
+    assert published_counts(url) == contacts_by_week_and_stage(SEED, SCALE, f"{SECOND_NIGHT}T00:00:00Z")
+    assert weekly_review(url) == funnel_truth(SECOND_NIGHT)
+    assert published_counts(url) != first_night["contacts"]  # a week of the story happened in between
+    with psycopg.connect(url) as conn:
+        spend = conn.execute("select week_start, channel, spend from marts.weekly_review where spend <> 0").fetchall()
+    assert {(week, channel): amount for week, channel, amount in spend} == spend_by_week_and_channel(
+        SEED, f"{SECOND_NIGHT}T00:00:00Z"
+    )
 
 
-def test_a_failing_night_is_reported_as_failed(airflow_env: dict[str, str], tmp_path: Path) -> None:
-    broken = {**airflow_env, "HUBSPOT_TOKEN": "wrong-token"}
+def test_rerunning_the_first_night_afterwards_publishes_that_nights_marts_again(
+    first_night: dict, airflow_base_env: dict[str, str], tmp_path: Path
+) -> None:
+    night(airflow_base_env, FIRST_NIGHT, tmp_path / "night.log")
+
+    url = airflow_base_env["WAREHOUSE_URL"]
+    assert published_counts(url) == first_night["contacts"]
+    assert weekly_review(url) == first_night["funnel"]
+    with psycopg.connect(url) as conn:
+        as_of = conn.execute("select as_of from audit.publications order by published_at desc limit 1").fetchone()[0]
+    assert as_of.isoformat().startswith(FIRST_NIGHT)
+
+
+def test_a_failing_night_is_reported_as_failed_without_the_token_in_the_log(
+    airflow_base_env: dict[str, str], tmp_path: Path
+) -> None:
     with pytest.raises(NightFailedError, match="HUBSPOT_TOKEN"):
-        run_night(broken, LOGICAL_DATE, tmp_path / "night.log")
+        night(
+            airflow_base_env,
+            SECOND_NIGHT,
+            tmp_path / "night.log",
+            {"AIRFLOW_CONN_HUBSPOT_DEFAULT": '{"conn_type": "http", "password": "wrong-token"}'},
+        )
     assert "wrong-token" not in (tmp_path / "night.log").read_text()

@@ -116,9 +116,9 @@ def test_new_properties_are_reported_once_in_the_report_and_the_log(
     third = run_stream(COMPANIES, client, db)
 
     assert (first.new_properties, second.new_properties, third.new_properties) == ((), ("account_tier",), ())
-    assert [record.getMessage() for record in caplog.records] == [
-        "hubspot__companies: new properties since the last run: account_tier"
-    ]
+    # (Filtered: an earlier test in the same session may have left the logging configuration more verbose.)
+    warnings = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+    assert warnings == ["hubspot__companies: new properties since the last run: account_tier"]
     (record,) = db.execute(
         "select record from raw.hubspot__companies where batch_id = %s limit 1", (second.batch_id,)
     ).fetchone()

@@ -1,5 +1,5 @@
 {#- The weekly review both teams read: per reporting week and channel, the funnel (people entering each
-    stage that week), won revenue in the reporting currency and SLA breaches. -#}
+    stage that week), won revenue and ad spend in the reporting currency, cost per stage and SLA breaches. -#}
 with
 
 people as (
@@ -29,6 +29,18 @@ handoffs as (
 deals as (
 
     select * from {{ ref('int_deals_in_reporting_currency') }}
+
+),
+
+ad_spend as (
+
+    select * from {{ ref('int_ad_spend_daily') }}
+
+),
+
+version_in_force as (
+
+    select * from {{ ref('definitions_version') }}
 
 ),
 
@@ -91,7 +103,7 @@ all_events as (
 
 ),
 
-events_by_week_and_channel as (
+people_events_by_week_and_channel as (
 
     select
         {{ reporting_week('all_events.happened_at') }} as week_start,
@@ -101,6 +113,26 @@ events_by_week_and_channel as (
     from all_events
     inner join people
         on all_events.person_key = people.person_key
+
+),
+
+spend_events as (
+
+    -- Spend counts in the week of the day the platform reports it under (its own calendar day).
+    select
+        date_trunc('week', report_date)::date as week_start,
+        channel,
+        'spend' as metric,
+        spend_in_reporting_currency as metric_value
+    from ad_spend
+
+),
+
+events_by_week_and_channel as (
+
+    select * from people_events_by_week_and_channel
+    union all
+    select * from spend_events
 
 ),
 
@@ -116,9 +148,22 @@ weekly as (
         count(*) filter (where metric = 'opportunity') as opportunities,
         count(*) filter (where metric = 'customer') as customers,
         coalesce(sum(metric_value) filter (where metric = 'won_revenue'), 0)::numeric(18, 2) as won_revenue,
+        round(coalesce(sum(metric_value) filter (where metric = 'spend'), 0), 2)::numeric(18, 2) as spend,
         count(*) filter (where metric = 'sla_breach') as sla_breaches
     from events_by_week_and_channel
     group by week_start, channel
+
+),
+
+with_costs as (
+
+    select
+        weekly.*,
+        round(weekly.spend / nullif(weekly.leads, 0), 2)::numeric(18, 2) as cost_per_lead,
+        round(weekly.spend / nullif(weekly.mqls, 0), 2)::numeric(18, 2) as cost_per_mql,
+        round(weekly.spend / nullif(weekly.opportunities, 0), 2)::numeric(18, 2) as cost_per_opportunity,
+        round(weekly.spend / nullif(weekly.customers, 0), 2)::numeric(18, 2) as cost_per_customer
+    from weekly
 
 )
 
@@ -132,6 +177,13 @@ select
     opportunities,
     customers,
     won_revenue,
+    spend,
+    cost_per_lead,
+    cost_per_mql,
+    cost_per_opportunity,
+    cost_per_customer,
     '{{ var("reporting_currency") }}' as reporting_currency,
-    sla_breaches
-from weekly
+    sla_breaches,
+    version_in_force.definitions_version
+from with_costs
+cross join version_in_force

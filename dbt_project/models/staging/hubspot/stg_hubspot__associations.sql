@@ -22,7 +22,9 @@ with
                 associated.association -> 'associationTypes' @> '[{"label": "Primary"}]'::jsonb, false
             ) as is_primary
         from ({{ latest_versions(source('hubspot', table)) }}) as latest
-        cross join lateral jsonb_array_elements(coalesce(latest.record -> 'to', '[]'::jsonb)) as associated (association)
+        cross join
+            lateral
+            jsonb_array_elements(coalesce(latest.record -> 'to', '[]'::jsonb)) as associated (association)
 
     ),
 

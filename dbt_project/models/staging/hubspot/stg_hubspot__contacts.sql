@@ -21,6 +21,7 @@ typed as (
         {{ hs_text('hs_analytics_source') }} as original_source,
         {{ hs_text('hs_analytics_source_data_1') }} as original_source_detail_1,
         {{ hs_text('hs_analytics_source_data_2') }} as original_source_detail_2,
+        {{ hs_text('utm_campaign') }} as utm_campaign,
         {{ hs_integer('hubspotscore') }} as lead_score,
         {{ hs_text('hubspot_owner_id') }} as owner_id,
         {{ hs_text('hs_merged_object_ids') }} as merged_contact_ids,

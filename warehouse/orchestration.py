@@ -1,0 +1,194 @@
+"""What the Airflow tasks do, beyond the night's steps in `warehouse.nightly`: per-stream ingestion bounded by
+the data interval, the night's `as_of`, dbt run results kept for the summary, the publication record.
+
+Imported inside task bodies only (never when a DAG file is parsed).
+"""
+
+from __future__ import annotations
+
+import datetime
+import fcntl
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from warehouse import config, connections, nightly
+
+log = logging.getLogger(__name__)
+
+PUBLICATIONS_DDL = """
+create schema if not exists audit;
+create table if not exists audit.publications (
+    run_id text not null,
+    as_of timestamptz,
+    published_at timestamptz not null default clock_timestamp(),
+    schemas text[] not null
+);
+"""
+
+
+def _instant(value: object) -> datetime.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+    parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+# --- ingestion -----------------------------------------------------------------------------------------------
+
+
+def incremental_since(
+    source: str, stream: str, window_start: datetime.datetime | None
+) -> tuple[datetime.datetime | None, str]:
+    """Where a stream's read starts this night, and why.
+
+    The stored cursor (minus the stream's lookback) as usual; but never later than the data interval start,
+    so a rerun or a backfilled night re-reads its own window. No cursor from this endpoint: a full read.
+    """
+    from extractors.core.state import load_state
+    from extractors.runner import _source_modules
+
+    declaration = {s.name: s for s in _source_modules(source)[1].STREAMS}[stream]
+    endpoint = config.source(source).base_url
+    with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
+        exists = conn.execute("select to_regclass('raw._sync_state')").fetchone()[0]
+        state = load_state(conn, source, stream) if exists else None
+    cursor = state.cursor_for(endpoint) if state is not None else None
+    if cursor is None or window_start is None:
+        return None, "stored cursor or full read"
+    if cursor - declaration.lookback > window_start:
+        return window_start, f"rerun of a past night: since the data interval start {window_start.isoformat()}"
+    return None, f"since the stored cursor {cursor.isoformat()} minus the lookback"
+
+
+def ingest_stream(source: str, stream: str, asset_name: str, context: Mapping[str, Any]) -> dict[str, object]:
+    """One stream of one source into raw, for the run's data interval; the asset event carries the window."""
+    from extractors.runner import RunOptions, run_source
+
+    connections.apply(source)
+    start, end = _instant(context.get("data_interval_start")), _instant(context.get("data_interval_end"))
+    since, reason = incremental_since(source, stream, start)
+    log.info("%s.%s: window [%s, %s): %s", source, stream, start, end, reason)
+    (report,) = run_source(source, [stream], options=RunOptions(since=since))
+    as_of = (end or datetime.datetime.now(datetime.UTC)).isoformat()
+    outlet_events = context.get("outlet_events")
+    if outlet_events is not None:
+        outlet_events[_asset_by_name(context, asset_name)].extra = {
+            "as_of": as_of,
+            "window_start": start.isoformat() if start else None,
+            "records": report.records,
+            "batch_id": report.batch_id,
+        }
+    return {**report.as_dict(), "as_of": as_of, "read": reason}
+
+
+def _asset_by_name(context: Mapping[str, Any], name: str) -> object:
+    for outlet in context["task"].outlets:
+        if getattr(outlet, "name", None) == name:
+            return outlet
+    raise KeyError(name)
+
+
+# --- the warehouse build ------------------------------------------------------------------------------------
+
+
+def resolve_as_of(context: Mapping[str, Any]) -> str:
+    """The instant the night's numbers are as of.
+
+    An asset-triggered run (no logical date) takes the earliest `as_of` its triggering ingestion runs
+    reported: the marts never claim more than every source has landed. A run with a logical date (a manual
+    run, `airflow dags test`, a backfill) takes its data interval end.
+    """
+    reported = []
+    for events in (context.get("triggering_asset_events") or {}).values():
+        for event in events:
+            value = (getattr(event, "extra", None) or {}).get("as_of")
+            if value:
+                reported.append(_instant(value))
+    if reported:
+        as_of = min(reported)
+    else:
+        as_of = _instant(context.get("data_interval_end")) or _instant(context.get("logical_date"))
+    if as_of is None:
+        as_of = datetime.datetime.now(datetime.UTC)
+        log.warning("no data interval and no triggering asset events: as_of = now (%s)", as_of)
+    log.info("the night's numbers are as of %s", as_of.isoformat())
+    return as_of.isoformat()
+
+
+def prepare_build() -> None:
+    """A build starts from no build schemas and no previous run results."""
+    connections.apply()
+    nightly.drop_build_schemas()
+    run_results_path().unlink(missing_ok=True)
+
+
+def run_results_path() -> Path:
+    from warehouse.dbt import target_dir
+
+    return target_dir() / "run_results.json"
+
+
+def keep_run_results(project_dir: str, **_: object) -> None:
+    """Cosmos callback after each dbt invocation: merge its run_results.json into DBT_TARGET_PATH's.
+
+    Cosmos runs dbt in a temporary copy of the project; the summary reads the night's results from the
+    usual place. One dbt invocation (WATCHER) or many (LOCAL) give the same merged file.
+    """
+    produced = Path(project_dir) / "target" / "run_results.json"
+    if not produced.is_file():
+        return
+    results = json.loads(produced.read_text())["results"]
+    target = run_results_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merged = {}
+        if target.is_file():
+            merged = {result["unique_id"]: result for result in json.loads(target.read_text())["results"]}
+        merged.update({result["unique_id"]: result for result in results})
+        target.write_text(json.dumps({"results": list(merged.values())}))
+
+
+def validate_contracts(run_id: str) -> dict[str, int]:
+    connections.apply()
+    return nightly.validate_contracts(run_id)
+
+
+def publish(run_id: str, as_of: str) -> list[str]:
+    """Swap the validated build into place and record when (for the morning check and the summary)."""
+    connections.apply()
+    schemas = nightly.publish()
+    with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
+        conn.execute(PUBLICATIONS_DDL)
+        conn.execute(
+            "insert into audit.publications (run_id, as_of, schemas) values (%s, %s, %s)", (run_id, as_of, schemas)
+        )
+    return schemas
+
+
+def run_summary() -> str:
+    """The night's summary (raw loads, dbt results, contracts, published tables), logged and returned."""
+    from warehouse import summary
+
+    connections.apply()
+    text = summary.render(summary.collect(config.warehouse().url))
+    log.info("%s", text)
+    return text
+
+
+def check_published(since: datetime.datetime) -> datetime.datetime:
+    """The latest publication time; raise when nothing was published after `since`."""
+    connections.apply()
+    with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
+        conn.execute(PUBLICATIONS_DDL)
+        latest = conn.execute("select max(published_at) from audit.publications").fetchone()[0]
+    if latest is None or latest < since:
+        raise RuntimeError(f"the marts were not published since {since.isoformat()} (last publication: {latest})")
+    return latest
