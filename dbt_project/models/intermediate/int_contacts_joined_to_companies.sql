@@ -31,21 +31,7 @@ contact_companies as (
 
 companies as (
 
-    select * from {{ ref('stg_hubspot__companies') }}
-    where not is_archived
-
-),
-
-industry_groups as (
-
-    select * from {{ ref('glossary_industry_groups') }}
-    where source_system = 'hubspot'
-
-),
-
-size_bands as (
-
-    select * from {{ ref('glossary_company_size_bands') }}
+    select * from {{ ref('int_companies_classified') }}
 
 ),
 
@@ -72,8 +58,8 @@ joined as (
         coalesce(persona_matches.persona, 'other') as persona,
         companies.company_id,
         companies.company_domain,
-        coalesce(industry_groups.industry_group, 'unknown') as industry_group,
-        coalesce(size_bands.company_size_band, 'unknown') as company_size_band
+        coalesce(companies.industry_group, 'unknown') as industry_group,
+        coalesce(companies.company_size_band, 'unknown') as company_size_band
     from contacts
     left join persona_matches
         on
@@ -85,10 +71,6 @@ joined as (
             and contact_companies.company_rank = 1
     left join companies
         on contact_companies.company_id = companies.company_id
-    left join industry_groups
-        on companies.industry = industry_groups.industry
-    left join size_bands
-        on companies.employee_count between size_bands.min_employees and size_bands.max_employees
 
 )
 
