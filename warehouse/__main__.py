@@ -25,20 +25,28 @@ def demo(logical_date: str) -> int:
 
 
 def night(logical_date: str) -> int:
-    """One night against the sources configured in the environment (e.g. a real HubSpot account)."""
-    config.source("hubspot")  # fail before any work when the token or URL is missing or malformed
+    """One night against the sources configured in the environment (e.g. a real HubSpot account).
+
+    HubSpot is required; an ad platform takes part when its token is set (`GOOGLE_ADS_TOKEN`, ...).
+    """
+    from extractors.runner import SOURCES
+
+    sources = [name for name in SOURCES if name == "hubspot" or os.environ.get(f"{name.upper()}_TOKEN")]
+    for name in sources:
+        config.source(name)  # fail before any work when a token or URL is missing or malformed
     warehouse_url = services.ensure_warehouse()
-    return _night(services.airflow_env(warehouse_url, None), logical_date, "night")
+    dag_ids = [f"ingest_{name}" for name in sources] + ["build_warehouse"]
+    return _night(services.airflow_env(warehouse_url, None), logical_date, "night", dag_ids)
 
 
-def _night(env: dict[str, str], logical_date: str, name: str) -> int:
+def _night(env: dict[str, str], logical_date: str, name: str, dag_ids: list[str] | None = None) -> int:
     env["SMARKETING_TASK_RETRIES"] = env.get("SMARKETING_TASK_RETRIES", "0")
     log_path = services.LOG_DIR / f"{name}.log"
     print(f"warehouse {summary.without_password(env['WAREHOUSE_URL'])}")
-    dags = ", then ".join(night_dag_ids())
-    print(f"running {dags} for {logical_date} with `airflow dags test` (log: {log_path}) ...", flush=True)
+    dag_ids = dag_ids or night_dag_ids()
+    print(f"running {', then '.join(dag_ids)} for {logical_date} with `airflow dags test` (log: {log_path}) ...")
     try:
-        run_night(env, logical_date, log_path)
+        run_night(env, logical_date, log_path, dag_ids)
     except NightFailedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
