@@ -50,9 +50,11 @@ ui: $(STAMP) ## Airflow standalone (UI, scheduler) with these DAGs on the local 
 	@$(PY) -m warehouse ui
 
 .PHONY: bench
-bench: $(STAMP) ## Benchmarks: print ratios measured in one run (DAG parse time, sandbox throughput)
+bench: $(STAMP) ## Benchmarks, ratios measured in one run: DAG parse, sandbox throughput, loader vs COPY, impact report
 	@$(PY) bench/dag_parse.py
 	@$(PY) bench/sandbox_throughput.py
+	@$(PY) bench/loader_copy.py
+	@$(PY) bench/impact_report.py
 
 .PHONY: night
 night: $(STAMP) ## One night against the real APIs in your environment: make night DATE=YYYY-MM-DD
