@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sandbox import ads
@@ -20,30 +20,26 @@ from sandbox.story import DEFAULT_NOW, FAULTS, Story, parse_instant, to_ms
 from sandbox.truth import truth_document
 
 
-def _fault(text: str) -> tuple[str, float]:
-    name, separator, raw_rate = text.partition("=")
-    if name not in FAULTS:
-        raise argparse.ArgumentTypeError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}")
-    try:
-        rate = float(raw_rate) if separator else float("nan")
-    except ValueError:
-        rate = float("nan")
-    if not 0.0 <= rate <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=RATE with RATE between 0 and 1")
-    return name, rate
+def _rate_option(known: Sequence[str], kind: str) -> Callable[[str], tuple[str, float]]:
+    """An argparse type for `NAME=RATE` options: NAME one of `known`, RATE between 0 and 1."""
+
+    def parse(text: str) -> tuple[str, float]:
+        name, separator, raw_rate = text.partition("=")
+        if name not in known:
+            raise argparse.ArgumentTypeError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+        try:
+            rate = float(raw_rate) if separator else float("nan")
+        except ValueError:
+            rate = float("nan")
+        if not 0.0 <= rate <= 1.0:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=RATE with RATE between 0 and 1")
+        return name, rate
+
+    return parse
 
 
-def _http_fault(text: str) -> tuple[str, float]:
-    name, separator, raw_rate = text.partition("=")
-    if name not in HTTP_FAULTS:
-        raise argparse.ArgumentTypeError(f"unknown HTTP fault {name!r}; known: {', '.join(HTTP_FAULTS)}")
-    try:
-        rate = float(raw_rate) if separator else float("nan")
-    except ValueError:
-        rate = float("nan")
-    if not 0.0 <= rate <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=RATE with RATE between 0 and 1")
-    return name, rate
+_fault = _rate_option(FAULTS, "fault")
+_http_fault = _rate_option(HTTP_FAULTS, "HTTP fault")
 
 
 def _seconds(text: str) -> float:
