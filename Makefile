@@ -18,7 +18,7 @@ $(STAMP): requirements.lock
 
 .PHONY: help
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 .PHONY: install
 install: $(STAMP) ## Create .venv and install the locked dependencies
@@ -67,6 +67,27 @@ docs: $(STAMP) ## Generate the dbt docs site (models, columns, lineage, glossary
 .PHONY: contracts-docs
 contracts-docs: $(STAMP) ## Rebuild the contract results site (expectations/uncommitted/data_docs) and open it
 	@$(PY) -m expectations docs --open
+
+# MetricFlow (`mf`) in its own tool environment: dbt-metricflow pins structlog<26, which the main lock's
+# Airflow 3.3.2 cannot share (tools/metricflow/README.md).
+MF_VENV := .venv-metricflow
+MF_STAMP := $(MF_VENV)/.synced
+METRICS ?= mqls,leads,spend,cost_per_mql
+GROUP_BY ?= metric_time__week,channel
+mf_comma := ,
+
+$(MF_STAMP): tools/metricflow/requirements.lock $(STAMP)
+	@test -x $(MF_VENV)/bin/python || $(VENV)/bin/uv venv --quiet --python $(PYTHON) $(MF_VENV)
+	@$(VENV)/bin/uv pip sync --quiet --python $(MF_VENV)/bin/python tools/metricflow/requirements.lock
+	@touch $@
+
+.PHONY: metrics
+metrics: $(MF_STAMP) ## MetricFlow on the published marts: make metrics [METRICS=a,b GROUP_BY=metric_time__week,channel | MF="list metrics"]
+	@$(PY) tools/metricflow/run.py $(or $(MF),query --metrics $(METRICS) --group-by $(GROUP_BY) --order $(firstword $(subst $(mf_comma), ,$(GROUP_BY))))
+
+.PHONY: lock-metrics
+lock-metrics: $(STAMP) ## Re-resolve tools/metricflow/requirements.in into tools/metricflow/requirements.lock
+	$(VENV)/bin/uv pip compile tools/metricflow/requirements.in --universal --python-version 3.11 -o tools/metricflow/requirements.lock
 
 .PHONY: impact
 impact: $(STAMP) ## Impact report of the working tree's definitions vs a git ref: make impact BASE=main

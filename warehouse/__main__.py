@@ -18,6 +18,7 @@ DEMO_SCALE = 500
 
 def demo(logical_date: str) -> int:
     """One night against the sandbox APIs (started here) on the embedded or configured warehouse."""
+    config.check(require_warehouse=False)  # the DAGs' settings, before anything starts
     warehouse_url = services.ensure_warehouse()
     sandbox = services.start_sandbox(seed=DEMO_SEED, scale=DEMO_SCALE)
     print(f"sandbox APIs at {sandbox.base_url}")
@@ -32,8 +33,7 @@ def night(logical_date: str) -> int:
     from extractors.runner import SOURCES
 
     sources = [name for name in SOURCES if name == "hubspot" or os.environ.get(f"{name.upper()}_TOKEN")]
-    for name in sources:
-        config.source(name)  # fail before any work when a token or URL is missing or malformed
+    config.check(sources)  # fail before any work when a token, URL or DAG setting is missing or malformed
     warehouse_url = services.ensure_warehouse()
     dag_ids = [f"ingest_{name}" for name in sources] + ["build_warehouse"]
     return _night(services.airflow_env(warehouse_url, None), logical_date, "night", dag_ids)

@@ -183,12 +183,32 @@ def run_summary() -> str:
     return text
 
 
-def check_published(since: datetime.datetime) -> datetime.datetime:
-    """The latest publication time; raise when nothing was published after `since`."""
+class MartsNotPublishedError(RuntimeError):
+    """This morning's marts are not as of last midnight: the night failed, never ran or is still running."""
+
+
+def check_published_for_morning(context: Mapping[str, Any]) -> datetime.datetime:
+    """The `as_of` of the newest publication; raise when none is as of this morning's midnight.
+
+    The morning is the `check_marts_published` run's data interval: it starts at the local midnight and
+    ends at the publish-by time. Publications are compared by what they are as of (the night's cut-off),
+    not by when they happened, so a backfilled morning checks its own night.
+    """
+    midnight = _instant(context.get("data_interval_start")) or _instant(context.get("logical_date"))
+    if midnight is None:
+        raise ValueError("check_published_for_morning needs the run's data interval (run it from its DAG)")
     connections.apply()
     with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
         conn.execute(PUBLICATIONS_DDL)
-        latest = conn.execute("select max(published_at) from audit.publications").fetchone()[0]
-    if latest is None or latest < since:
-        raise RuntimeError(f"the marts were not published since {since.isoformat()} (last publication: {latest})")
-    return latest
+        newest = conn.execute("select max(as_of) from audit.publications where as_of >= %s", (midnight,)).fetchone()[0]
+        if newest is not None:
+            log.info("the marts are as of %s (due: %s)", newest.isoformat(), midnight.isoformat())
+            return newest
+        last = conn.execute(
+            "select run_id, as_of, published_at from audit.publications order by published_at desc limit 1"
+        ).fetchone()
+    previous = f"the last publication was run {last[0]}, as of {last[1]}, at {last[2]}" if last else "none ever was"
+    raise MartsNotPublishedError(
+        f"the marts BI reads are not as of {midnight.isoformat()}: no night published since ({previous}); "
+        "see build_warehouse and the ingest_* DAGs"
+    )

@@ -4,6 +4,10 @@ dbt builds into build schemas and the contracts validate them there; only then d
 them the published ones. A BI session sees either yesterday's layers or today's, never a mix: the
 renames and the drop of the retired schemas commit together. Tables, not views, are what BI reads,
 so nothing outside the swapped schemas stays bound to a retired table.
+
+Grants on tables move with a renamed schema, but each night's build schemas are new: the same transaction
+first grants every `build_<layer>` what its layer grants (`warehouse.roles.grant_published_layers`; nothing
+when the roles were never bootstrapped), so BI never sees a published schema it may not use.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ def publish(conn: psycopg.Connection, layers: tuple[str, ...] = LAYERS) -> list[
         missing = [BUILD_PREFIX + layer for layer in layers if BUILD_PREFIX + layer not in present]
         if missing:
             raise PublishError(f"cannot publish: build schema(s) {', '.join(missing)} missing; nothing was swapped")
+        from warehouse import roles  # imports this module's LAYERS
+
+        roles.grant_published_layers(conn, layers)
         for layer in layers:
             published = sql.Identifier(layer)
             retired = sql.Identifier(RETIRED_PREFIX + layer)

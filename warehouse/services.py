@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from warehouse import config
+from warehouse import config, roles
 from warehouse.embedded import EmbeddedPostgres
 
 WAREHOUSE_DATABASE = "smarketing"
@@ -36,7 +36,7 @@ def ensure_warehouse() -> str:
         return config.warehouse().url
     postgres = embedded_postgres()
     postgres.start()
-    return postgres.ensure_database(WAREHOUSE_DATABASE)
+    return roles.bootstrapped(postgres.ensure_database(WAREHOUSE_DATABASE))  # roles and grants (warehouse/roles.py)
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,8 @@ def airflow_env(warehouse_url: str, sandbox: Sandbox | None, home: Path | None =
     }
     if sandbox is not None:
         env.update({"HUBSPOT_BASE_URL": sandbox.base_url, "HUBSPOT_TOKEN": sandbox.token})
+        # The sandbox's Meta report runs advance one step per poll, not with time: poll them without waiting.
+        env["META_ADS_POLL_SECONDS"] = "0.02"
     # The DAGs' connections (warehouse_default, <source>_default) as AIRFLOW_CONN_* variables: the tasks map
     # them back onto the settings above (warehouse/connections.py). Source connections only for the sandbox;
     # against real APIs, set AIRFLOW_CONN_HUBSPOT_DEFAULT (or HUBSPOT_BASE_URL/HUBSPOT_TOKEN) yourself.

@@ -37,7 +37,7 @@ def collect(warehouse_url: str) -> Summary:
             raw_loads=_raw_loads(conn),
             dbt_counts=dbt_result_counts(),
             contracts=_latest_contract_run(conn),
-            bi_url=without_password(warehouse_url),
+            bi_url=_bi_url(conn, warehouse_url),
             **_published_mart(conn),
         )
 
@@ -94,6 +94,17 @@ def _published_mart(conn: psycopg.Connection) -> dict[str, object]:
         columns = [column.name for column in cur.description or []]
         rows = cur.fetchall()
     return {"published_tables": published, "mart_rows": rows, "mart_columns": columns}
+
+
+def _bi_url(conn: psycopg.Connection, warehouse_url: str) -> str:
+    """The connection BI tools should use: as the read-only BI role when the roles bootstrap created it."""
+    from warehouse.roles import BI
+
+    if conn.execute("select 1 from pg_roles where rolname = %s", (BI,)).fetchone() is None:
+        return without_password(warehouse_url)
+    parts = urlsplit(warehouse_url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{BI}@{host}"))
 
 
 def without_password(url: str) -> str:

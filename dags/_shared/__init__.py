@@ -7,25 +7,25 @@ parse in milliseconds. Every setting below is an environment variable read at pa
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset
 
-from warehouse import alerts
+from warehouse import alerts, config
 
 # --- schedules ----------------------------------------------------------------------------------------------
 # The ingestion DAGs run on this cron in this time zone; each run's data interval is the day up to the run
 # (a `CronTriggerTimetable` with a one-day interval), and its end is the night's cut-off: `as_of`.
-TIMEZONE = os.environ.get("SMARKETING_TIMEZONE", "UTC")
-INGEST_CRON = os.environ.get("SMARKETING_INGEST_CRON", "0 0 * * *")
+TIMEZONE = config.timezone_name()
+INGEST_CRON = config.cron()
 START_DATE = pendulum.datetime(2026, 1, 1, tz=TIMEZONE)
 # The marts must be published within this long after the warehouse run is queued (DeadlineAlert) ...
-BUILD_DEADLINE = timedelta(minutes=int(os.environ.get("SMARKETING_BUILD_DEADLINE_MINUTES", "120")))
+BUILD_DEADLINE = timedelta(minutes=config.integer("SMARKETING_BUILD_DEADLINE_MINUTES", 120))
+
 # ... and by this local time every morning (the `check_marts_published` DAG), HH:MM in TIMEZONE.
-PUBLISH_BY = os.environ.get("SMARKETING_PUBLISH_BY", "07:00")
+PUBLISH_BY = config.local_time("SMARKETING_PUBLISH_BY", "07:00")
 
 
 # --- sources, streams and their raw tables -----------------------------------------------------------------
@@ -78,7 +78,7 @@ PUBLISHED_MARTS = Asset(name="marts", uri="smarketing://warehouse/marts")
 DEFAULT_ARGS = {
     "owner": "data-engineering",
     # `make demo` and the tests set SMARKETING_TASK_RETRIES=0: a failure there should show at once.
-    "retries": int(os.environ.get("SMARKETING_TASK_RETRIES", "2")),
+    "retries": config.integer("SMARKETING_TASK_RETRIES", 2),
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": 2.0,  # a multiplier in Airflow 3.3, not a bool: 2, 4, 8 ... minutes
     "max_retry_delay": timedelta(minutes=30),

@@ -6,12 +6,14 @@ import os
 import sys
 from pathlib import Path
 
+from warehouse import config
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # `python -m warehouse manifest` (run by `make demo`, `make ui` and the tests) writes it with `dbt parse`.
 MANIFEST_PATH = Path(os.environ.get("DBT_TARGET_PATH") or DBT_PROJECT_DIR / "target") / "manifest.json"
 # WATCHER: one `dbt build` process, per-model tasks follow its progress; LOCAL: one dbt process per model.
-EXECUTION_MODE = os.environ.get("SMARKETING_DBT_EXECUTION_MODE", "watcher").lower()
+EXECUTION_MODE = config.choice("SMARKETING_DBT_EXECUTION_MODE", "watcher", config.DBT_EXECUTION_MODES)
 
 
 class ManifestMissingError(FileNotFoundError):

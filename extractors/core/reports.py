@@ -88,6 +88,17 @@ def int_option(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def seconds_option(name: str, default: float) -> float:
+    text = config.option(name, str(default))
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise config.ConfigError(f"{name} must be a number of seconds such as {default}, got {text!r}")
+    return value
+
+
 def date_option(name: str) -> Day | None:
     text = config.option(name, "")
     if not text:
@@ -125,6 +136,7 @@ class ReportClient(HttpClient):
     days_per_request: int = 90  # one searchStream request / one async report run covers at most this
     max_elements: int = 15_000  # LinkedIn: answers are cut silently at this many elements
     poll_attempts: int = 60
+    poll_first_wait: float = 0.5  # seconds before the second poll; each wait is 1.5 times the one before
     poll_max_wait: float = 30.0
     today: Callable[[], Day] = utc_today
     _accounts: list[Account] | None = field(default=None, repr=False)
@@ -242,7 +254,7 @@ class InsightsReader:
                     f"{client.source}: report run {run_id} of account {account.id} ended {status!r}; "
                     "rerun the stream (Meta asks to start a new report run, with a shorter range if it keeps failing)"
                 )
-            client.retry.sleep(min(client.poll_max_wait, 0.5 * 1.5 ** min(attempt, 12)))
+            client.retry.sleep(min(client.poll_max_wait, client.poll_first_wait * 1.5 ** min(attempt, 12)))
         raise ExtractError(
             f"{client.source}: report run {run_id} of account {account.id} was not completed after "
             f"{client.poll_attempts} polls"

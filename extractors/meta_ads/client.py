@@ -9,7 +9,14 @@ import requests
 
 from extractors.core.http import RETRYABLE_STATUS, AuthError, ExtractError, public_url
 from extractors.core.ratelimit import RateLimiter
-from extractors.core.reports import Account, NextLinkPaginator, ReportClient, date_option, int_option
+from extractors.core.reports import (
+    Account,
+    NextLinkPaginator,
+    ReportClient,
+    date_option,
+    int_option,
+    seconds_option,
+)
 from warehouse import config
 from warehouse.config import SourceSettings
 
@@ -110,6 +117,7 @@ def make_client(settings: SourceSettings) -> ReportClient:
         history_days=HISTORY_DAYS,
         async_after_days=int_option("META_ADS_ASYNC_AFTER_DAYS", 31),
         days_per_request=int_option("META_ADS_DAYS_PER_REPORT", 366),  # one async report run per year of days
+        poll_first_wait=seconds_option("META_ADS_POLL_SECONDS", 0.5),
     )
     client.retry.max_delay = 900.0  # Meta's throttles last minutes, not seconds
     return client

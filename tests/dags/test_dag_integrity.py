@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -42,6 +43,8 @@ print(json.dumps({
             ),
             "backoff": {task.task_id: task.retry_exponential_backoff for task in dag.tasks},
             "has_failure_callback": all(task.on_failure_callback for task in dag.tasks),
+            "timetable": type(dag.timetable).__name__,
+            "cron": getattr(dag.timetable, "expression", None),
         }
         for dag_id, dag in bag.dags.items()
     },
@@ -62,6 +65,7 @@ def parse_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     # An unreachable warehouse: parsing must not touch it.
     env = services.airflow_env("postgresql://nobody@127.0.0.1:1/unused", None, tmp_path_factory.mktemp("airflow"))
     env["DBT_TARGET_PATH"] = str(tmp_path_factory.mktemp("dbt-target"))
+    env["SMARKETING_PUBLISH_BY"] = "06:45"
     generate_manifest(env)
     return env
 
@@ -73,7 +77,10 @@ def parsed(parse_env: dict[str, str]) -> dict:
 
 def test_the_dag_folder_imports_without_errors(parsed: dict) -> None:
     assert parsed["import_errors"] == {}
-    assert set(parsed["dags"]) == {f"ingest_{source}" for source in SOURCES} | {"build_warehouse"}
+    assert set(parsed["dags"]) == {f"ingest_{source}" for source in SOURCES} | {
+        "build_warehouse",
+        "check_marts_published",
+    }
 
 
 def test_parsing_imports_neither_dbt_nor_great_expectations_nor_database_drivers(parsed: dict) -> None:
@@ -93,12 +100,17 @@ def test_each_dag_id_matches_its_file_name(parsed: dict) -> None:
         assert Path(dag["fileloc"]).stem == dag_id
 
 
-def test_the_dags_registry_declares_exactly_the_extractors_streams() -> None:
+def _import_shared() -> ModuleType:
+    """`dags/_shared`, imported as Airflow does (the DAG folder on the path)."""
     sys.path.insert(0, str(DAGS_DIR))
     try:
-        from _shared import SOURCE_STREAMS
+        return importlib.import_module("_shared")
     finally:
         sys.path.remove(str(DAGS_DIR))
+
+
+def test_the_dags_registry_declares_exactly_the_extractors_streams() -> None:
+    SOURCE_STREAMS = _import_shared().SOURCE_STREAMS  # noqa: N806 (the registry's own name)
     assert set(SOURCE_STREAMS) == set(SOURCES)
     for source, specs in SOURCE_STREAMS.items():
         declared = importlib.import_module(f"extractors.{source}.streams").STREAMS
@@ -146,3 +158,10 @@ def test_without_a_dbt_manifest_the_warehouse_dag_fails_to_import_saying_how_to_
     (error,) = result["import_errors"].values()
     assert "dbt manifest not found" in error and "python -m warehouse manifest" in error
     assert "ingest_hubspot" in result["dags"]
+
+
+def test_the_morning_check_runs_on_a_cron_at_the_publish_by_time_not_on_assets(parsed: dict) -> None:
+    dag = parsed["dags"]["check_marts_published"]
+    assert dag["timetable"] == "CronTriggerTimetable"
+    assert dag["cron"] == "45 6 * * *"  # SMARKETING_PUBLISH_BY=06:45 in parse_env
+    assert dag["tasks"] == ["marts_are_as_of_this_morning"]

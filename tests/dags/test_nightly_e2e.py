@@ -14,7 +14,7 @@ from sandbox.launcher import running_sandbox
 from sandbox.truth import contacts_by_week_and_stage, funnel_by_week_and_channel
 from tests.conftest import SANDBOX_TOKEN, published_counts
 from warehouse import services
-from warehouse.airflow_cli import NightFailedError, run_dag, setup
+from warehouse.airflow_cli import NightFailedError, run_dags, setup
 
 SEED, SCALE = 5, 350
 FIRST_NIGHT, SECOND_NIGHT = "2026-03-23", "2026-03-30"
@@ -33,8 +33,12 @@ def airflow_base_env(warehouse_url: str, tmp_path_factory: pytest.TempPathFactor
     return env
 
 
+NIGHT_LOGS: list[Path] = []  # every night's log, for the secrets test at the end
+
+
 def night(base_env: dict[str, str], logical_date: str, log_path: Path, extra_env: dict[str, str] | None = None) -> None:
     """The sandbox as it stood at midnight of `logical_date`, then the night's DAGs for that date."""
+    NIGHT_LOGS.append(log_path)
     now = f"{logical_date}T00:00:00Z"
     args = ["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE), "--now", now]
     with running_sandbox(args) as sandbox:
@@ -44,8 +48,7 @@ def night(base_env: dict[str, str], logical_date: str, log_path: Path, extra_env
         }
         env.update({key: base_env[key] for key in ("SMARKETING_TASK_RETRIES", "DBT_TARGET_PATH")})
         env.update(extra_env or {})
-        for dag_id in (*INGESTION_DAGS, "build_warehouse"):
-            run_dag(env, dag_id, logical_date, log_path)
+        run_dags(env, [*INGESTION_DAGS, "build_warehouse"], logical_date, log_path)
 
 
 def _sandbox(sandbox: object) -> services.Sandbox:
@@ -81,6 +84,15 @@ def first_night(airflow_base_env: dict[str, str], tmp_path_factory: pytest.TempP
 def test_the_first_night_publishes_the_truth_as_of_its_midnight(first_night: dict) -> None:
     assert first_night["contacts"] == contacts_by_week_and_stage(SEED, SCALE, f"{FIRST_NIGHT}T00:00:00Z")
     assert first_night["funnel"] == funnel_truth(FIRST_NIGHT)
+
+
+def test_the_morning_check_passes_on_the_nights_morning_and_fails_the_morning_after(
+    first_night: dict, airflow_base_env: dict[str, str], tmp_path: Path
+) -> None:
+    run_dags(airflow_base_env, ["check_marts_published"], f"{FIRST_NIGHT}T07:00:00+00:00", tmp_path / "check.log")
+    with pytest.raises(NightFailedError, match="check_marts_published run ended failed"):
+        run_dags(airflow_base_env, ["check_marts_published"], "2026-03-24T07:00:00+00:00", tmp_path / "late.log")
+    assert "the marts BI reads are not as of 2026-03-24T00:00:00+00:00" in (tmp_path / "late.log").read_text()
 
 
 def test_the_second_night_publishes_the_truth_as_of_its_midnight(
@@ -123,3 +135,29 @@ def test_a_failing_night_is_reported_as_failed_without_the_token_in_the_log(
             {"AIRFLOW_CONN_HUBSPOT_DEFAULT": '{"conn_type": "http", "password": "wrong-token"}'},
         )
     assert "wrong-token" not in (tmp_path / "night.log").read_text()
+
+
+def test_no_token_reaches_a_log_a_file_of_airflow_or_a_warehouse_table(airflow_base_env: dict[str, str]) -> None:
+    """After every night above (and the failing one): the sandbox token is in no log, no file Airflow or dbt
+    wrote, and no row of any table in the warehouse."""
+    roots = {Path(airflow_base_env["AIRFLOW_HOME"]), Path(airflow_base_env["DBT_TARGET_PATH"])}
+    roots |= {log.parent for log in NIGHT_LOGS}
+    files = [path for root in roots for path in root.rglob("*") if path.is_file()]
+    assert any(path.name == "night.log" for path in files)
+    leaking = [str(path) for path in files if SANDBOX_TOKEN.encode() in path.read_bytes()]
+    assert leaking == []
+    with psycopg.connect(airflow_base_env["WAREHOUSE_URL"]) as conn:
+        tables = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema not in ('pg_catalog', 'information_schema')"
+        ).fetchall()
+        assert len(tables) > 20
+        found = [
+            f"{schema}.{table}"
+            for schema, table in tables
+            if conn.execute(
+                f'select exists (select 1 from "{schema}"."{table}" as row_ where row_::text like %s)',
+                (f"%{SANDBOX_TOKEN}%",),
+            ).fetchone()[0]
+        ]
+    assert found == []
