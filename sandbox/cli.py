@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sandbox import ads
 from sandbox.ads.truth import truth_document as ads_truth_document
+from sandbox.attribution_truth import truth_document as attribution_truth_document
 from sandbox.hubspot import SEARCH_PER_SECOND, HubSpotApi
 from sandbox.ratelimit import RollingWindow
 from sandbox.server import DEFAULT_SLOW_SECONDS, HTTP_FAULTS, HealthService, HttpFaults, SandboxServer, TokenLifetime
@@ -151,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     document = truth_document(args.seed, args.scale, args.as_of, dict(args.fault))
     document.update(ads_truth_document(args.seed, args.as_of))
+    document.update(attribution_truth_document(args.seed, args.scale, args.as_of, dict(args.fault)))
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

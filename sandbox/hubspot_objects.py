@@ -38,6 +38,7 @@ from sandbox.story import (
     index_of,
     iso_ms,
 )
+from sandbox.touches import UTM_PROPERTIES
 
 Properties = dict[str, str | None]
 
@@ -92,6 +93,7 @@ CONTACT_DEFS: tuple[PropertyDef, ...] = (
     _text("lastname", "Last Name"),
     _choice("lifecyclestage", "Lifecycle Stage", tuple(stage.value for stage in Stage)),
     _choice("sales_rejection_reason", "Sales rejection reason", REJECTION_REASONS, custom=True),
+    *((name, f"UTM {name.removeprefix('utm_')}", "string", "text", (), False) for name in UTM_PROPERTIES),
 )
 DRIFT_DEF: PropertyDef = (DRIFT_PROPERTY, "Sandbox drift property", "string", "text", (), False)
 COMPANY_DEFS: tuple[PropertyDef, ...] = (
@@ -249,7 +251,7 @@ class Contacts(ObjectType):
     always_returned = ("createdate", "hs_object_id", "lastmodifieddate")
     modified_property = "lastmodifieddate"
     has_archived = True
-    tracked = ("lifecyclestage", "hs_lead_status", "hubspot_owner_id", "hubspotscore", "jobtitle")
+    tracked = ("lifecyclestage", "hs_lead_status", "hubspot_owner_id", "hubspotscore", "jobtitle", *UTM_PROPERTIES)
 
     def __init__(self, story: Story, now_ms: int) -> None:
         super().__init__(story, now_ms)
@@ -313,6 +315,7 @@ def contact_properties(view: ContactView) -> Properties:
         "lastname": view.profile.lastname,
         "lifecyclestage": stage.value if stage is not None else UNKNOWN_LIFECYCLE_VALUE,
         "sales_rejection_reason": values.get("sales_rejection_reason"),
+        **{name: values.get(name) for name in UTM_PROPERTIES},  # the latest tagged form submission's
         DRIFT_PROPERTY: values.get(DRIFT_PROPERTY),  # served only once the property exists (schema_drift)
     }
     properties.update(dict.fromkeys(STAGE_DATE_PROPERTIES))

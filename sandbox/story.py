@@ -26,7 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from sandbox.touches import FormTouch
 
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday: the first contact can be created from here on
 DEFAULT_NOW = datetime(2026, 3, 30, tzinfo=UTC)
@@ -276,6 +280,7 @@ class Profile:
     deal: Deal | None
     archived_ms: int | None  # archived (or merged away) then, if ever; nothing follows it
     merged_into: str | None = None  # id of the contact this one was merged into
+    form_touches: tuple[FormTouch, ...] = ()  # tagged form submissions (their UTM writes are in ``changes``)
 
     @cached_property
     def stage_entries(self) -> tuple[tuple[Stage, int], ...]:
@@ -337,7 +342,15 @@ class ContactView:
 
     def history(self, name: str) -> list[Change]:
         """Changes of property ``name``, newest first (as HubSpot lists them)."""
-        return [change for change in reversed(self.changes) if change[1] == name]
+        return list(self._histories.get(name, ()))
+
+    @cached_property
+    def _histories(self) -> dict[str, list[Change]]:
+        """Every changed property's changes, newest first: one pass over the timeline for all of them."""
+        histories: dict[str, list[Change]] = {}
+        for change in reversed(self.changes):
+            histories.setdefault(change[1], []).append(change)
+        return histories
 
     @cached_property
     def stage_entries(self) -> tuple[tuple[Stage, int], ...]:
@@ -391,6 +404,11 @@ class ContactView:
     @property
     def touches(self) -> tuple[Touch, ...]:
         return tuple(touch for touch in self.profile.touches if touch.ms <= self.now_ms)
+
+    @property
+    def form_touches(self) -> tuple[FormTouch, ...]:
+        """Tagged form submissions up to now (marketing touch points; see ``sandbox.touches``)."""
+        return tuple(touch for touch in self.profile.form_touches if touch.ms <= self.now_ms)
 
     @property
     def deal(self) -> DealView | None:
@@ -623,6 +641,9 @@ class Story:
         archived_ms = None
         if rng.random() < ARCHIVE_PROBABILITY:
             archived_ms = created_ms + int(rng.expovariate(1 / 20) * DAY_MS)
+        # Tagged form submissions draw last: appended to the stream, they leave every earlier draw as it was.
+        form_touches, utm_writes = self._form_touches(index, source, created_ms, rng)
+        journey.changes.extend(utm_writes)
         changes = sorted(journey.changes, key=lambda change: change[0])  # stable: same-ms order kept
         profile = Profile(
             index=index,
@@ -640,8 +661,18 @@ class Story:
             touches=tuple(journey.touches),
             deal=deal,
             archived_ms=None,
+            form_touches=form_touches,
         )
         return _cut(profile, archived_ms) if archived_ms is not None else profile
+
+    def _form_touches(
+        self, index: int, source: str, created_ms: int, rng: random.Random
+    ) -> tuple[tuple[FormTouch, ...], list[Change]]:
+        """Contact ``index``'s tagged form submissions and the UTM property writes they make (``sandbox.touches``)."""
+        from sandbox.touches import form_touches, touch_changes  # it needs the ad story, which needs this module
+
+        touches = form_touches(self.seed, index, source, created_ms, rng)
+        return touches, touch_changes(touches)
 
     def _merge_pair(self, index: int) -> tuple[int, int, int] | None:
         """(survivor, merged-away, merged at ms) of the block holding ``index``, if that block has a merge."""
@@ -739,6 +770,7 @@ def _cut(profile: Profile, end_ms: int) -> Profile:
         touches=tuple(touch for touch in profile.touches if touch.ms <= end_ms),
         deal=deal,
         archived_ms=end_ms,
+        form_touches=tuple(touch for touch in profile.form_touches if touch.ms <= end_ms),
     )
 
 

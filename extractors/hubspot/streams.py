@@ -16,8 +16,19 @@ from extractors.core.pagination import (
 from extractors.core.streams import PropertyCatalog, Stream
 
 SOURCE = "hubspot"
-# History kept wherever the object has the property (deals have no lifecyclestage, calls only an owner).
-HISTORY = ("lifecyclestage", "hs_lead_status", "dealstage", "hubspot_owner_id")
+# History kept wherever the object has the property (deals have no lifecyclestage, calls only an owner). The
+# UTM fields are custom contact properties that every tagged form submission writes: their history is the
+# contact's marketing touch points (multi-touch attribution in dbt's int_touch_points).
+HISTORY = (
+    "lifecyclestage",
+    "hs_lead_status",
+    "dealstage",
+    "hubspot_owner_id",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+)
 # Search's last-modified property: contacts are the exception to `hs_lastmodifieddate`.
 LAST_MODIFIED = {"contacts": "lastmodifieddate"}
 # Search returns no property history, so changed ids are read again through batch/read, which takes 100 ids,

@@ -28,6 +28,7 @@ Meta and LinkedIn decimal strings) is exact.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from dataclasses import dataclass
@@ -290,37 +291,59 @@ class AdStory:
 def utm_for(campaign: Campaign, ad_group: AdGroup | None = None) -> dict[str, str]:
     """The UTM values a visitor from ``campaign`` carries into the CRM (stable across seeds).
 
-    ``utm_source`` google / facebook / linkedin, ``utm_medium`` cpc (Google) or paid_social, ``utm_campaign``
-    the platform's campaign id (Google campaign, Meta campaign, LinkedIn campaign group), ``utm_content`` the
-    ad group / ad set / LinkedIn campaign id when one is given. HubSpot's ``hs_analytics_source`` for such a
-    contact is ``HS_ANALYTICS_SOURCE[campaign.platform]``.
+    ``utm_source`` google / facebook / linkedin, ``utm_medium`` cpc (Google) or paid_social, ``utm_campaign`` the
+    id the platform reports spend by: the Google or Meta campaign, and on LinkedIn the *campaign* (``ad_group``
+    here, required), since adAnalytics with ``pivot=CAMPAIGN`` reports LinkedIn campaigns, not campaign groups.
+    ``utm_content`` is the level next to it when known: the ad group / ad set, or LinkedIn's campaign group.
+    HubSpot's ``hs_analytics_source`` for such a contact is ``HS_ANALYTICS_SOURCE[campaign.platform]``.
     """
-    values = {
-        "utm_source": UTM_SOURCE[campaign.platform],
-        "utm_medium": UTM_MEDIUM[campaign.platform],
-        "utm_campaign": campaign.id,
-    }
+    values = {"utm_source": UTM_SOURCE[campaign.platform], "utm_medium": UTM_MEDIUM[campaign.platform]}
+    if campaign.platform == LINKEDIN:
+        if ad_group is None:
+            raise ValueError("a LinkedIn touch names the LinkedIn campaign (the story's ad group) it came from")
+        values.update(utm_campaign=ad_group.id, utm_content=campaign.id)
+        return values
+    values["utm_campaign"] = campaign.id
     if ad_group is not None:
         values["utm_content"] = ad_group.id
     return values
 
 
-def campaign_for_contact(seed: int, source: str, ms: int, key: int) -> tuple[Campaign, AdGroup] | None:
+@lru_cache(maxsize=4096)
+def _running_campaigns(
+    seed: int, platforms: tuple[str, ...], day: date
+) -> tuple[tuple[Campaign, ...], tuple[int, ...]]:
+    """Campaigns of ``platforms`` delivering on ``day`` (the first campaign of every account always runs), and
+    their budgets summed up (the draw's cumulative weights)."""
+    running = tuple(c for c in all_campaigns(seed) if c.platform in platforms and c.runs_on(max(day, EPOCH_DAY)))
+    running = running or tuple(c for c in all_campaigns(seed) if c.platform in platforms and c.start == EPOCH_DAY)
+    return running, tuple(itertools.accumulate(c.daily_budget_minor for c in running))
+
+
+def campaign_for_contact(
+    seed: int, source: str, ms: int, key: int, rng: random.Random | None = None
+) -> tuple[Campaign, AdGroup] | None:
     """The campaign (and ad group) a contact with original source ``source`` created at ``ms`` came from.
 
     ``source`` is HubSpot's ``hs_analytics_source``: PAID_SEARCH picks a Google Ads campaign, PAID_SOCIAL a
     Meta or LinkedIn one; anything else gives None. Among the campaigns running on the UTC day of ``ms``
     (the first campaign of every account always runs) one is drawn, weighted by budget, from
-    ``(seed, key)`` alone (``key``: e.g. the contact index), so the answer is stable and cheap.
+    ``(seed, key)`` alone (``key``: e.g. the contact index), so the answer is stable and cheap. A caller with a
+    random stream of its own (a contact's later visits, ``sandbox.touches``) passes ``rng`` to draw from it.
     """
-    platforms = [p for p in PLATFORMS if HS_ANALYTICS_SOURCE[p] == source]
+    platforms = tuple(p for p in PLATFORMS if HS_ANALYTICS_SOURCE[p] == source)
     if not platforms:
         return None
-    day = datetime.fromtimestamp(ms // 1000, tz=UTC).date()
-    running = [c for c in all_campaigns(seed) if c.platform in platforms and c.runs_on(max(day, EPOCH_DAY))]
-    if not running:
-        running = [c for c in all_campaigns(seed) if c.platform in platforms and c.start == EPOCH_DAY]
-    rng = random.Random(f"ads-utm:{seed}:{key}")  # noqa: S311 - simulation
-    chosen = rng.choices(running, weights=[c.daily_budget_minor for c in running])[0]
-    group = rng.choices(chosen.ad_groups, weights=[g.share for g in chosen.ad_groups])[0]
+    running, budgets = _running_campaigns(seed, platforms, datetime.fromtimestamp(ms // 1000, tz=UTC).date())
+    draw = rng if rng is not None else random.Random(f"ads-utm:{seed}:{key}")  # noqa: S311 - simulation
+    chosen = draw.choices(running, cum_weights=budgets)[0]
+    group = draw.choices(chosen.ad_groups, cum_weights=_group_shares(seed, chosen.platform, chosen.id))[0]
     return chosen, group
+
+
+@lru_cache(maxsize=256)
+def _group_shares(seed: int, platform: str, campaign_id: str) -> tuple[float, ...]:
+    """The campaign's ad group shares summed up (cached by id: hashing the dataclass costs more than the draw)."""
+    campaign = find_campaign(seed, platform, campaign_id)
+    assert campaign is not None
+    return tuple(itertools.accumulate(group.share for group in campaign.ad_groups))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sandbox.ads.story import ACCOUNTS, CHANNEL, AdStory
+from sandbox.ads.story import ACCOUNTS, CHANNEL, LINKEDIN, AdStory, DayMetrics
 from sandbox.story import DEFAULT_NOW, parse_instant
 
 REPORTING_CURRENCY = "USD"
@@ -70,6 +70,45 @@ def spend_rows(seed: int, as_of: datetime | str | None = None) -> list[SpendRow]
     return rows
 
 
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One served day of a campaign *as the platform reports it*: Google and Meta campaigns, LinkedIn campaigns
+    (the story's ad groups, since adAnalytics pivots by CAMPAIGN), with its id as the UTM ``utm_campaign``."""
+
+    platform: str
+    currency: str
+    campaign_id: str
+    day: date
+    spend_minor: int
+    impressions: int
+    clicks: int
+
+    @property
+    def spend_usd(self) -> Decimal:
+        return Decimal(self.spend_minor).scaleb(-2) * FX_TO_USD[self.currency]
+
+
+def delivery_rows(seed: int, as_of: datetime | str | None = None) -> list[DeliveryRow]:
+    """Every served day of every reported campaign at ``as_of``; its spend adds up to ``spend_rows``'."""
+    story = AdStory(seed, _as_datetime(as_of))
+    rows = []
+    for acct in ACCOUNTS:
+        for campaign in story.campaigns(acct):
+            for day in story.days(acct, campaign, campaign.start, story.last_served_day(acct)):
+                if acct.platform != LINKEDIN:
+                    metrics = story.campaign_day(acct, campaign, day)
+                    rows.append(_delivery(acct.platform, acct.currency, campaign.id, day, metrics))
+                    continue
+                for group in campaign.ad_groups:
+                    metrics = story.group_day(acct, campaign, group, day)
+                    rows.append(_delivery(acct.platform, acct.currency, group.id, day, metrics))
+    return rows
+
+
+def _delivery(platform: str, currency: str, campaign_id: str, day: date, metrics: DayMetrics) -> DeliveryRow:
+    return DeliveryRow(platform, currency, campaign_id, day, metrics.spend_minor, metrics.impressions, metrics.clicks)
+
+
 def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -79,6 +118,15 @@ def spend_by_week_and_channel(seed: int, as_of: datetime | str | None = None) ->
     totals: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     for row in spend_rows(seed, as_of):
         totals[(week_of(row.day), CHANNEL[row.platform])] += row.spend_usd
+    return {key: value.quantize(CENT, rounding=ROUND_HALF_UP) for key, value in sorted(totals.items())}
+
+
+def spend_by_month_and_campaign(seed: int, as_of: datetime | str | None = None) -> dict[tuple[date, str, str], Decimal]:
+    """USD spend per (first day of the reporting date's month, channel, reported campaign id), rounded half-up to
+    the cent once per key; the campaign as the platform reports spend by it (``DeliveryRow``)."""
+    totals: dict[tuple[date, str, str], Decimal] = defaultdict(Decimal)
+    for row in delivery_rows(seed, as_of):
+        totals[(row.day.replace(day=1), CHANNEL[row.platform], row.campaign_id)] += row.spend_usd
     return {key: value.quantize(CENT, rounding=ROUND_HALF_UP) for key, value in sorted(totals.items())}
 
 

@@ -45,7 +45,16 @@ def rows(db: psycopg.Connection, query: str, *params: object) -> list[tuple[Any,
     return db.execute(query, params).fetchall()
 
 
-CONTACT_HISTORY = {"lifecyclestage", "hs_lead_status", "hubspot_owner_id"}  # of HISTORY, what contacts have
+# of HISTORY, what contacts have: the UTM fields' history holds every tagged form submission (touch points)
+CONTACT_HISTORY = {
+    "lifecyclestage",
+    "hs_lead_status",
+    "hubspot_owner_id",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+}
 
 
 def property_names(sandbox_url: str) -> set[str]:

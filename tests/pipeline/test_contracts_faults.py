@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from expectations.docs import DOCS_DIR
-from expectations.runner import ContractBroken, load_contracts
+from expectations.runner import ContractBroken, load_contracts, validate
 from sandbox.launcher import running_sandbox
 from tests.conftest import SANDBOX_TOKEN
 from warehouse import nightly
@@ -182,3 +182,45 @@ def test_schema_drift_breaks_no_contract_and_publishes(
     assert outcome["broken"] is None
     assert broken_contracts(audit(url, "schema_drift")) == {}
     assert outcome["after"] == outcome["built"]
+
+
+# Tampering with one published row of each (then restoring it) breaks the reconciliations of warehouse_to_bi:
+# {table: (its key columns, the column moved, by how much)}.
+TAMPERING = {
+    "intermediate.int_conversions_attributed": (
+        ("conversion_id", "attribution_model", "touch_id"),
+        "attribution_weight",
+        0.5,
+    ),
+    "marts.weekly_review": (("week_start", "channel"), "spend", 100),
+}
+
+
+def _tamper(url: str, direction: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table, (keys, column, delta) in TAMPERING.items():
+            key = " and ".join(f"{name} = %s" for name in keys)
+            first = conn.execute(f"select {', '.join(keys)} from {table} order by {', '.join(keys)} limit 1").fetchone()
+            conn.execute(f"update {table} set {column} = {column} + %s where {key}", (direction * delta, *first))
+
+
+def test_weights_that_do_not_sum_to_one_and_spend_the_platforms_did_not_report_break_the_bi_contract(
+    clean: dict[str, object], pipeline_env: dict[str, str]
+) -> None:
+    url = pipeline_env["WAREHOUSE_URL"]
+    before = marts(url)
+    _tamper(url, +1)
+    try:
+        [result] = validate(url, names=["warehouse_to_bi"], run_id="tampered")
+    finally:
+        _tamper(url, -1)
+
+    broken = {outcome.promise for outcome in result.failures}
+    assert broken == {
+        "under every attribution model, each conversion's touch point weights sum to exactly 1: no conversion is "
+        "credited more or less than once",
+        "spend in the weekly review equals, channel by channel and to the cent, the spend the ad platforms reported "
+        "for the days up to as_of, converted at the agreed rates",
+    }
+    assert result.blocks
+    assert marts(url) == before  # restored for the tests after this one

@@ -3,15 +3,27 @@ and a broken contract keeps yesterday's mart published."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
+
 import psycopg
 import pytest
 
 from expectations.runner import ContractBroken
+from sandbox.ads.truth import spend_by_month_and_campaign
+from sandbox.attribution_truth import (
+    ATTRIBUTION_MODELS,
+    Conversion,
+    TouchPoint,
+    channel_performance,
+    people_touch_points_and_conversions,
+)
 from sandbox.launcher import running_sandbox
 from sandbox.story import DEFAULT_NOW
 from sandbox.truth import contacts_by_week_and_stage, funnel_by_week_and_channel
 from tests.conftest import SANDBOX_TOKEN, published_counts
 from warehouse import nightly
+from warehouse.dbt import run_dbt
 from warehouse.publish import PublishError, publish
 
 SEED, SCALE = 11, 400
@@ -110,3 +122,122 @@ def test_the_weekly_review_equals_the_sandbox_funnel_truth_for_every_week_and_ch
     assert sum(counts.customers for counts in truth.values()) > 0  # the story closes deals ...
     assert sum(counts.sla_breaches for counts in truth.values()) > 0  # ... and breaches the SLA
     assert sum(counts.re_mqls for counts in truth.values()) > 0  # ... and recycles leads
+
+
+# --- attribution: channel_performance against the sandbox's truth --------------------------------------------
+# The nights above load only the CRM; channel_performance also needs the ad platforms. One fixture loads them from
+# the same story and rebuilds the models (and seeds) into the build schemas, without tests or contracts: the nights
+# above already ran every data test, the attribution ones included, on this CRM data.
+
+AD_SOURCES = ("google_ads", "meta_ads", "linkedin_ads")
+
+
+@pytest.fixture(scope="module")
+def attribution_built(pipeline_env: dict[str, str]) -> str:
+    args = ["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE)]
+    with running_sandbox(args) as sandbox, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HUBSPOT_BASE_URL", sandbox.url)
+        for prefix in ("GOOGLE_ADS", "META_ADS", "LINKEDIN_ADS"):
+            patch.setenv(f"{prefix}_BASE_URL", sandbox.url)
+            patch.setenv(f"{prefix}_TOKEN", SANDBOX_TOKEN)
+            patch.setenv(f"{prefix}_REQUESTS_PER_MINUTE", "100000")
+        patch.setenv("GOOGLE_ADS_DEVELOPER_TOKEN", SANDBOX_TOKEN)
+        patch.setenv("META_ADS_ASYNC_AFTER_DAYS", "400")  # synchronous insights: no report-run polling waits
+        for source in ("hubspot", *AD_SOURCES):
+            nightly.extract(source)
+    nightly.drop_build_schemas()
+    run_dbt("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    return pipeline_env["WAREHOUSE_URL"]
+
+
+@pytest.fixture(scope="module")
+def people_truth() -> list[tuple[list[TouchPoint], list[Conversion]]]:
+    return people_touch_points_and_conversions(SEED, SCALE, DEFAULT_NOW)
+
+
+def test_channel_performance_spends_every_month_what_the_ad_platforms_report(attribution_built: str) -> None:
+    with psycopg.connect(attribution_built) as conn:
+        rows = conn.execute(
+            """
+            select attribution_model, month_start, channel, campaign_id, spend
+            from build_marts.channel_performance
+            where spend <> 0
+            """
+        ).fetchall()
+    truth = spend_by_month_and_campaign(SEED)
+    monthly_truth: dict[object, Decimal] = defaultdict(Decimal)
+    for (month, _, _), spend in truth.items():
+        monthly_truth[month] += spend
+    assert len(monthly_truth) == 3 and all(spend > 0 for spend in monthly_truth.values())
+    for model in ATTRIBUTION_MODELS:  # every model carries all the spend
+        spend = {(month, channel, campaign): amount for m, month, channel, campaign, amount in rows if m == model}
+        assert spend == truth
+        monthly: dict[object, Decimal] = defaultdict(Decimal)
+        for (month, _, _), amount in spend.items():
+            monthly[month] += amount
+        assert monthly == monthly_truth
+
+
+def test_each_models_attributed_mqls_add_up_to_the_first_mqls_with_a_touch_point(
+    attribution_built: str, people_truth: list[tuple[list[TouchPoint], list[Conversion]]]
+) -> None:
+    touched_mqls = sum(
+        1
+        for touches, conversions in people_truth
+        for conversion in conversions
+        if conversion.kind == "mql" and any(touch.ms <= conversion.ms for touch in touches)
+    )
+    with psycopg.connect(attribution_built) as conn:
+        attributed = dict(
+            conn.execute(
+                "select attribution_model, sum(attributed_mqls) from build_marts.channel_performance group by 1"
+            ).fetchall()
+        )
+        first_mqls = conn.execute("select sum(mqls) from build_marts.weekly_review").fetchone()[0]
+    assert attributed == {model: touched_mqls for model in ATTRIBUTION_MODELS}
+    assert 0 < touched_mqls < first_mqls  # some first MQLs came without any tagged touch point before them
+
+
+def test_every_conversions_weights_sum_to_exactly_one_under_every_model(attribution_built: str) -> None:
+    with psycopg.connect(attribution_built) as conn:
+        totals = conn.execute(
+            """
+            select conversion_type, attribution_model, sum(attribution_weight), max(path_length)
+            from build_intermediate.int_conversions_attributed
+            group by conversion_id, conversion_type, attribution_model
+            """
+        ).fetchall()
+    assert {(kind, model) for kind, model, _, _ in totals} == {
+        (kind, model) for kind in ("mql", "opportunity", "customer", "won_deal") for model in ATTRIBUTION_MODELS
+    }
+    assert all(total == 1 for _, _, total, _ in totals)
+    assert max(length for *_, length in totals) >= 3  # paths long enough for the models to differ
+
+
+def test_channel_performance_equals_the_attribution_truth_row_by_row(attribution_built: str) -> None:
+    with psycopg.connect(attribution_built) as conn:
+        rows = conn.execute(
+            """
+            select month_start, channel, campaign_id, attribution_model, spend, impressions, clicks, attributed_mqls,
+                   attributed_opportunities, attributed_customers, attributed_revenue, cac, roas
+            from build_marts.channel_performance
+            """
+        ).fetchall()
+    published = {(row[0], row[1], row[2], row[3]): tuple(row[4:]) for row in rows}
+    expected = {
+        key: (
+            row.spend,
+            row.impressions,
+            row.clicks,
+            row.attributed_mqls,
+            row.attributed_opportunities,
+            row.attributed_customers,
+            row.attributed_revenue,
+            row.cac,
+            row.roas,
+        )
+        for key, row in channel_performance(SEED, SCALE, DEFAULT_NOW).items()
+    }
+    assert published == expected
+    assert any(row[7] is not None for row in published.values())  # some campaign has a CAC ...
+    assert any(row[8] is not None and row[8] > 0 for row in published.values())  # ... and a positive ROAS

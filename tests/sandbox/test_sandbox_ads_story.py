@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from collections import defaultdict
@@ -241,13 +242,23 @@ def test_fx_rates_agree_with_the_hubspot_truth() -> None:
 def test_utm_values_point_at_served_campaign_ids(ads: Client) -> None:
     served = {row["campaign"]["id"] for a in accounts(GOOGLE) for row in google_rows(ads, a.id, *EVERYTHING)}
     served |= {row["campaign_id"] for a in accounts(META) for row in meta_rows(ads, a.id, *EVERYTHING)}
+    served |= {  # LinkedIn reports spend by campaign (the story's ad group), as urn:li:sponsoredCampaign:<id>
+        element["pivotValues"][0].rsplit(":", 1)[1]
+        for a in accounts(LINKEDIN)
+        for element in linkedin_rows(ads, a.id, *EVERYTHING)
+    }
     for campaign in all_campaigns(7):
-        utm = utm_for(campaign, campaign.ad_groups[0])
+        group = campaign.ad_groups[0]
+        utm = utm_for(campaign, group)
         assert utm["utm_source"] in ("google", "facebook", "linkedin")
-        assert utm["utm_content"] == campaign.ad_groups[0].id
-        if campaign.platform != LINKEDIN:
-            assert utm["utm_campaign"] in served
+        assert utm["utm_campaign"] in served
+        if campaign.platform == LINKEDIN:
+            assert (utm["utm_campaign"], utm["utm_content"]) == (group.id, campaign.id)
+        else:
+            assert (utm["utm_campaign"], utm["utm_content"]) == (campaign.id, group.id)
     assert [c.id for c in all_campaigns(7)] == [c.id for c in all_campaigns(8)]  # ids are stable across seeds
+    with pytest.raises(ValueError, match="LinkedIn"):
+        utm_for(next(c for c in all_campaigns(7) if c.platform == LINKEDIN))
 
 
 def test_campaign_for_contact_is_stable_and_running() -> None:
@@ -259,3 +270,17 @@ def test_campaign_for_contact_is_stable_and_running() -> None:
             assert HS_ANALYTICS_SOURCE[campaign.platform] == source
             assert campaign.runs_on(date(2026, 2, 14)) and group in campaign.ad_groups
     assert campaign_for_contact(7, "ORGANIC_SEARCH", moment, 1) is None
+
+
+def test_a_caller_with_its_own_random_stream_draws_a_running_campaign_from_it() -> None:
+    moment = EPOCH_MS + 40 * 86_400_000
+    streams = [random.Random(f"later-visit:{key}") for key in range(40)]
+    later = [campaign_for_contact(7, "PAID_SOCIAL", moment, key, rng=stream) for key, stream in enumerate(streams)]
+    again = [
+        campaign_for_contact(7, "PAID_SOCIAL", moment, key, rng=random.Random(f"later-visit:{key}"))
+        for key in range(40)
+    ]
+    assert later == again
+    assert later != [campaign_for_contact(7, "PAID_SOCIAL", moment, key) for key in range(40)]
+    for campaign, group in later:  # type: ignore[misc]
+        assert campaign.runs_on(date(2026, 2, 14)) and group in campaign.ad_groups

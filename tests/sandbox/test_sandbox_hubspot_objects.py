@@ -137,7 +137,8 @@ def test_properties_describe_every_served_property_including_custom_ones(crm: Cl
         for definition in crm.get(f"/crm/v3/properties/{object_type}").json()["results"]
         if not definition.get("hubspotDefined")
     }
-    assert custom == {"sales_rejection_reason", "account_tier", "product_line"}
+    utm = {"utm_source", "utm_medium", "utm_campaign", "utm_content"}  # the forms' hidden fields
+    assert custom == {"sales_rejection_reason", "account_tier", "product_line", *utm}
     assert_hubspot_error(crm.get("/crm/v3/properties/unicorns"), 404, "OBJECT_NOT_FOUND")
 
 

@@ -25,7 +25,15 @@ size_bands as (
 classified as (
 
     select
-        companies.*,
+        companies.company_id,
+        companies.company_name,
+        companies.company_domain,
+        companies.industry,
+        companies.employee_count,
+        companies.account_tier,
+        companies.created_at,
+        companies.updated_at,
+        companies.is_archived,
         coalesce(industry_groups.industry_group, 'unknown') as industry_group,
         coalesce(size_bands.company_size_band, 'unknown') as company_size_band
     from companies

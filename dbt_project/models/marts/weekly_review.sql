@@ -168,22 +168,22 @@ with_costs as (
 )
 
 select
-    week_start,
-    channel,
-    leads,
-    mqls,
-    re_mqls,
-    sqls,
-    opportunities,
-    customers,
-    won_revenue,
-    spend,
-    cost_per_lead,
-    cost_per_mql,
-    cost_per_opportunity,
-    cost_per_customer,
+    with_costs.week_start,
+    with_costs.channel,
+    with_costs.leads,
+    with_costs.mqls,
+    with_costs.re_mqls,
+    with_costs.sqls,
+    with_costs.opportunities,
+    with_costs.customers,
+    with_costs.won_revenue,
+    with_costs.spend,
+    with_costs.cost_per_lead,
+    with_costs.cost_per_mql,
+    with_costs.cost_per_opportunity,
+    with_costs.cost_per_customer,
     '{{ var("reporting_currency") }}' as reporting_currency,
-    sla_breaches,
+    with_costs.sla_breaches,
     version_in_force.definitions_version
 from with_costs
 cross join version_in_force

@@ -20,91 +20,92 @@ with
 
 google_days as (
 
-{% if source_exists('google_ads', 'google_ads__campaign_daily') %}
-    select
-        'google_ads' as platform,
-        record ->> 'account_id' as account_id,
-        record -> 'campaign' ->> 'id' as campaign_id,
-        record -> 'campaign' ->> 'name' as campaign_name,
-        (record -> 'segments' ->> 'date')::date as report_date,
-        (record -> 'metrics' ->> 'costMicros')::numeric / 1000000 as spend,
-        record -> 'customer' ->> 'currencyCode' as currency_code,
-        (record -> 'metrics' ->> 'impressions')::bigint as impressions,
-        (record -> 'metrics' ->> 'clicks')::bigint as clicks,
-        (record -> 'metrics' ->> 'conversions')::numeric as conversions
-    from ({{ latest_versions(source('google_ads', 'google_ads__campaign_daily')) }}) as latest
+    {% if source_exists('google_ads', 'google_ads__campaign_daily') %}
+        select
+            'google_ads' as platform,
+            record ->> 'account_id' as account_id,
+            record -> 'campaign' ->> 'id' as campaign_id,
+            record -> 'campaign' ->> 'name' as campaign_name,
+            (record -> 'segments' ->> 'date')::date as report_date,
+            (record -> 'metrics' ->> 'costMicros')::numeric / 1000000 as spend,
+            record -> 'customer' ->> 'currencyCode' as currency_code,
+            (record -> 'metrics' ->> 'impressions')::bigint as impressions,
+            (record -> 'metrics' ->> 'clicks')::bigint as clicks,
+            (record -> 'metrics' ->> 'conversions')::numeric as conversions
+        from ({{ latest_versions(source('google_ads', 'google_ads__campaign_daily')) }}) as latest
 
-{% else %}
-    {{ no_campaign_days }}
-{% endif %}
+    {% else %}
+        {{ no_campaign_days }}
+    {% endif %}
 ),
 
 meta_days as (
 
-{% if source_exists('meta_ads', 'meta_ads__campaign_daily') %}
-    select
-        'meta_ads' as platform,
-        record ->> 'account_id' as account_id,
-        record ->> 'campaign_id' as campaign_id,
-        record ->> 'campaign_name' as campaign_name,
-        (record ->> 'date_start')::date as report_date,
-        (record ->> 'spend')::numeric as spend,
-        record ->> 'account_currency' as currency_code,
-        (record ->> 'impressions')::bigint as impressions,
-        (record ->> 'clicks')::bigint as clicks,
-        (
-            select coalesce(sum((action.action_json ->> 'value')::numeric), 0)
-            from jsonb_array_elements(coalesce(record -> 'actions', '[]'::jsonb)) as action (action_json)
-            where action.action_json ->> 'action_type' = 'lead'
-        ) as conversions
-    from ({{ latest_versions(source('meta_ads', 'meta_ads__campaign_daily')) }}) as latest
+    {% if source_exists('meta_ads', 'meta_ads__campaign_daily') %}
+        select
+            'meta_ads' as platform,
+            record ->> 'account_id' as account_id,
+            record ->> 'campaign_id' as campaign_id,
+            record ->> 'campaign_name' as campaign_name,
+            (record ->> 'date_start')::date as report_date,
+            (record ->> 'spend')::numeric as spend,
+            record ->> 'account_currency' as currency_code,
+            (record ->> 'impressions')::bigint as impressions,
+            (record ->> 'clicks')::bigint as clicks,
+            (
+                select coalesce(sum((actions.action_json ->> 'value')::numeric), 0)
+                from jsonb_array_elements(coalesce(latest.record -> 'actions', '[]'::jsonb)) as actions (action_json)
+                where actions.action_json ->> 'action_type' = 'lead'
+            ) as conversions
+        from ({{ latest_versions(source('meta_ads', 'meta_ads__campaign_daily')) }}) as latest
 
-{% else %}
-    {{ no_campaign_days }}
-{% endif %}
+    {% else %}
+        {{ no_campaign_days }}
+    {% endif %}
 ),
 
-linkedin_accounts as (
+-- Read only where LinkedIn's daily table exists.
+linkedin_accounts as (  -- noqa: ST03
 
-{% if source_exists('linkedin_ads', 'linkedin_ads__accounts') %}
-    select
-        record ->> 'id' as account_id,
-        record ->> 'currency' as currency_code
-    from ({{ latest_versions(source('linkedin_ads', 'linkedin_ads__accounts')) }}) as latest
+    {% if source_exists('linkedin_ads', 'linkedin_ads__accounts') %}
+        select
+            record ->> 'id' as account_id,
+            record ->> 'currency' as currency_code
+        from ({{ latest_versions(source('linkedin_ads', 'linkedin_ads__accounts')) }}) as latest
 
-{% else %}
-    select
-        null::text as account_id,
-        null::text as currency_code
-    where false
-{% endif %}
+    {% else %}
+        select
+            null::text as account_id,
+            null::text as currency_code
+        where false
+    {% endif %}
 ),
 
 linkedin_days as (
 
-{% if source_exists('linkedin_ads', 'linkedin_ads__campaign_daily') %}
-    select
-        'linkedin_ads' as platform,
-        latest.record ->> 'account_id' as account_id,
-        latest.record -> 'pivotValues' ->> 0 as campaign_id,
-        null as campaign_name,
-        make_date(
-            (latest.record -> 'dateRange' -> 'start' ->> 'year')::integer,
-            (latest.record -> 'dateRange' -> 'start' ->> 'month')::integer,
-            (latest.record -> 'dateRange' -> 'start' ->> 'day')::integer
-        ) as report_date,
-        (latest.record ->> 'costInLocalCurrency')::numeric as spend,
-        linkedin_accounts.currency_code,
-        (latest.record ->> 'impressions')::bigint as impressions,
-        (latest.record ->> 'clicks')::bigint as clicks,
-        (latest.record ->> 'externalWebsiteConversions')::numeric as conversions
-    from ({{ latest_versions(source('linkedin_ads', 'linkedin_ads__campaign_daily')) }}) as latest
-    left join linkedin_accounts
-        on latest.record ->> 'account_id' = linkedin_accounts.account_id
+    {% if source_exists('linkedin_ads', 'linkedin_ads__campaign_daily') %}
+        select
+            'linkedin_ads' as platform,
+            latest.record ->> 'account_id' as account_id,
+            replace(latest.record -> 'pivotValues' ->> 0, 'urn:li:sponsoredCampaign:', '') as campaign_id,
+            null as campaign_name,
+            make_date(
+                (latest.record -> 'dateRange' -> 'start' ->> 'year')::integer,
+                (latest.record -> 'dateRange' -> 'start' ->> 'month')::integer,
+                (latest.record -> 'dateRange' -> 'start' ->> 'day')::integer
+            ) as report_date,
+            (latest.record ->> 'costInLocalCurrency')::numeric as spend,
+            linkedin_accounts.currency_code,
+            (latest.record ->> 'impressions')::bigint as impressions,
+            (latest.record ->> 'clicks')::bigint as clicks,
+            (latest.record ->> 'externalWebsiteConversions')::numeric as conversions
+        from ({{ latest_versions(source('linkedin_ads', 'linkedin_ads__campaign_daily')) }}) as latest
+        left join linkedin_accounts
+            on latest.record ->> 'account_id' = linkedin_accounts.account_id
 
-{% else %}
-    {{ no_campaign_days }}
-{% endif %}
+    {% else %}
+        {{ no_campaign_days }}
+    {% endif %}
 ),
 
 unioned as (
