@@ -15,7 +15,8 @@ import psycopg
 from extractors.core.http import HttpClient
 from extractors.core.load import RawLoader
 from extractors.core.pagination import IdBatchPaginator, Page
-from extractors.core.state import ReadStart, capped, read_start
+from extractors.core.prefetch import prefetched
+from extractors.core.state import ReadStart, SyncState, capped, load_state, read_start
 from extractors.core.streams import Properties, Stream
 from warehouse import config
 
@@ -56,6 +57,18 @@ class Pass:
     is_deleted: bool = False
     ordered: bool = False
     moves_cursor: bool = True
+    # Fetch the next page while this one loads; not for pages whose making reads the loader's connection.
+    prefetch: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run's passes, a word for the report, and what a by-parent read stores when it completes."""
+
+    passes: list[Pass]
+    mode: str
+    parent_cursor: datetime.datetime | None = None  # the parent's cursor when the read began
+    full_parent_read: bool = False
 
 
 @dataclass
@@ -137,10 +150,12 @@ def run_stream(
         properties = stream.catalog.discover(client) if stream.catalog is not None else None
         new_properties = _new_properties(stream, previous.properties, properties)
         start = read_start(previous, client.base_url, stream.lookback, **vars(options))
-        plan, mode = _plan(stream, client, loader, start, properties)
-        for read in plan:
+        plan = _plan(stream, client, loader, start, properties, previous, started_at, options)
+        for read in plan.passes:
             _load_pass(read, stream, loader, batch_id, started_at, progress, on_page)
-        loader.complete_read(batch_id, capped(progress.newest, started_at), properties and properties.names)
+        cursor = plan.parent_cursor if stream.parent is not None else capped(progress.newest, started_at)
+        full_read_at = started_at if plan.full_parent_read else None
+        loader.complete_read(batch_id, cursor, properties and properties.names, full_read_at=full_read_at)
     except BaseException as error:
         _mark_failed(loader, batch_id, error)
         raise
@@ -155,7 +170,7 @@ def run_stream(
         retries=client.retries - retries_before,
         seconds=round(time.monotonic() - started, 2),
         rejected=progress.rejected,
-        mode=mode,
+        mode=plan.mode,
         new_properties=new_properties,
     )
     log.info("loaded %s", report)
@@ -183,13 +198,18 @@ def _new_properties(stream: Stream, known: frozenset[str] | None, found: Propert
 
 
 def _plan(
-    stream: Stream, client: HttpClient, loader: RawLoader, start: ReadStart, properties: Properties | None
-) -> tuple[list[Pass], str]:
-    """The passes of this run and a word for the report: full, incremental or by-parent."""
+    stream: Stream,
+    client: HttpClient,
+    loader: RawLoader,
+    start: ReadStart,
+    properties: Properties | None,
+    previous: SyncState,
+    started_at: datetime.datetime,
+    options: RunOptions,
+) -> Plan:
+    """The passes of this run and a word for the report: full, incremental, by-parent (incremental)."""
     if stream.parent is not None:
-        assert isinstance(stream.paginator, IdBatchPaginator)
-        ids = loader.active_ids(f"{stream.source}__{stream.parent}")
-        return [Pass(stream.paginator.pages(client, stream.path, ids), moves_cursor=False)], "by-parent"
+        return _by_parent_plan(stream, client, loader, start, previous, started_at, options.since)
     passes, mode = [_main_pass(stream, client, start, properties)], "full"
     if passes[0].ordered:
         mode = "incremental"
@@ -197,7 +217,41 @@ def _plan(
         params = {**stream.archived_params, **_list_params(stream, properties)}
         passes.append(Pass(_list_pages(stream, client, params), is_deleted=True, moves_cursor=False))
     log.info("%s: %s", stream.table, start.reason if mode == "incremental" else mode)
-    return passes, mode
+    return Plan(passes, mode)
+
+
+def _by_parent_plan(
+    stream: Stream,
+    client: HttpClient,
+    loader: RawLoader,
+    start: ReadStart,
+    previous: SyncState,
+    started_at: datetime.datetime,
+    since_option: datetime.datetime | None,
+) -> Plan:
+    """Every active parent, or only those changed since the cursor minus the lookback (see `Stream`)."""
+    assert stream.parent is not None and isinstance(stream.paginator, IdBatchPaginator)
+    parent = load_state(loader.conn, stream.source, stream.parent)
+    # Read before the ids: every parent change up to it is in the parent's raw table now.
+    parent_cursor = parent.cursor_for(client.base_url)
+    # `--since` asks for the changes since an instant; otherwise a full read is due now and then.
+    full = start.since is None or (since_option is None and _full_read_due(stream, previous, started_at))
+    since = None if full else start.since
+    ids = loader.active_ids(f"{stream.source}__{stream.parent}", changed_since=since)
+    log.info("%s: %s", stream.table, "every active parent" if full else f"parents {start.reason}")
+    pages = stream.paginator.pages(client, stream.path, ids)
+    mode = "by-parent" if full else "by-parent incremental"
+    # The ids stream from a cursor on the loader's connection: no prefetching thread may use it meanwhile.
+    read = Pass(pages, moves_cursor=False, prefetch=False)
+    return Plan([read], mode, parent_cursor=parent_cursor, full_parent_read=full)
+
+
+def _full_read_due(stream: Stream, previous: SyncState, started_at: datetime.datetime) -> bool:
+    """A by-parent stream reads every parent again once its last full read is `parent_full_read_every` old."""
+    every = stream.parent_full_read_every
+    if every is None or previous.full_read_at is None:
+        return True
+    return started_at - previous.full_read_at >= every
 
 
 def _can_search(stream: Stream, properties: Properties | None) -> bool:
@@ -249,7 +303,8 @@ def _load_pass(
     progress: _Progress,
     on_page: OnPage | None,
 ) -> None:
-    for page in read.pages:
+    pages = prefetched(read.pages, name=f"prefetch {stream.table}") if read.prefetch else read.pages
+    for page in pages:
         result = loader.write_page(
             batch_id, page, is_deleted=read.is_deleted, move_cursor_until=started_at if read.ordered else None
         )

@@ -109,6 +109,8 @@ COMPANY_DEFS: tuple[PropertyDef, ...] = (
 DEAL_DEFS: tuple[PropertyDef, ...] = (
     _number("amount", "Amount"),
     _datetime("closedate", "Close Date"),
+    # HubSpot's own free-text property; sales agreed to enter one of sandbox.story.LOST_REASONS.
+    ("closed_lost_reason", "Closed Lost Reason", "string", "textarea", (), True),
     _datetime("createdate", "Create Date"),
     _choice("deal_currency_code", "Currency", tuple(code for code, _ in CURRENCIES)),
     _text("dealname", "Deal Name"),
@@ -397,6 +399,7 @@ class Deals(ObjectType):
         properties: Properties = {
             "amount": str(view.amount),
             "closedate": iso_ms(view.close_date_ms),
+            "closed_lost_reason": view.lost_reason,
             "createdate": iso_ms(deal.created_ms),
             "deal_currency_code": deal.currency,
             "dealname": deal.name,
@@ -412,8 +415,14 @@ class Deals(ObjectType):
         properties.update(dict.fromkeys(DEAL_DATE_ENTERED))
         for stage, ms in view.stages:
             properties[f"hs_v2_date_entered_{stage}"] = iso_ms(ms)
-        history: list[Change] = [(ms, "dealstage", stage, "CRM_UI", None, None) for stage, ms in reversed(view.stages)]
-        return Item(deal.index, deal.id, deal.created_ms, view.updated_ms, None, properties, {"dealstage": history})
+        history: dict[str, list[Change]] = {
+            "dealstage": [(ms, "dealstage", stage, "CRM_UI", None, None) for stage, ms in reversed(view.stages)]
+        }
+        if view.lost_reason is not None:  # written with the close, not at creation
+            history["closed_lost_reason"] = [
+                (view.stages[-1][1], "closed_lost_reason", view.lost_reason, "CRM_UI", None, None)
+            ]
+        return Item(deal.index, deal.id, deal.created_ms, view.updated_ms, None, properties, history)
 
     def scan(self, start: int) -> Iterator[Item]:
         for index in range(start, self.contact_count):

@@ -75,7 +75,14 @@ _CANONICAL = {
     Stage.OTHER: "other",
 }
 
-FAULTS = ("missing_email", "unknown_lifecycle", "duplicate_email", "negative_deal_amount", "schema_drift")
+FAULTS = (
+    "missing_email",
+    "unknown_lifecycle",
+    "duplicate_email",
+    "negative_deal_amount",
+    "schema_drift",
+    "missing_lost_reason",
+)
 UNKNOWN_LIFECYCLE_VALUE = "bogus_stage"
 # schema_drift: an integration creates this custom contact property at DRIFT_AT and writes it to a share of
 # contacts (existing ones then, new ones at creation), so "the next night" meets a property it never saw.
@@ -152,6 +159,9 @@ DEAL_OUTCOMES = (("won", 0.35), ("lost", 0.45))  # the rest stays open
 DEAL_DAYS_TO_CLOSE = 21.0
 DEAL_EXPECTED_CLOSE_DAYS = 30
 REJECTION_REASONS = ("no_budget", "not_decision_maker", "competitor_chosen", "bad_fit", "student_or_job_seeker")
+# Sales' agreed reasons for a lost deal, entered in HubSpot's own `closed_lost_reason` when the deal closes lost
+# (the glossary's seeds/glossary/glossary_deal_lost_reasons.csv is the same list).
+LOST_REASONS = ("price", "competitor", "no_decision", "timing", "missing_feature", "went_dark")
 CURRENCIES = (("USD", 0.55), ("EUR", 0.30), ("GBP", 0.15))
 PRODUCTS = ("Starter Plan", "Growth Plan", "Enterprise Plan", "Analytics Add-on")
 # HubSpot's default deal pipeline: (stage id, label, probability); closedwon and closedlost close a deal.
@@ -246,6 +256,7 @@ class Deal:
     created_ms: int
     stages: tuple[tuple[str, int], ...]  # (deal stage id, entered at ms), chronological
     expected_close_ms: int
+    lost_reason: str | None = None  # closed_lost_reason, set when the deal enters closedlost
 
 
 @dataclass(frozen=True)
@@ -415,7 +426,12 @@ class ContactView:
         deal = self.profile.deal
         if deal is None or deal.created_ms > self.now_ms:
             return None
-        return DealView(deal, self.now_ms, negative_amount="negative_deal_amount" in self.faults)
+        return DealView(
+            deal,
+            self.now_ms,
+            negative_amount="negative_deal_amount" in self.faults,
+            lost_reason_missing="missing_lost_reason" in self.faults,
+        )
 
 
 @dataclass(frozen=True)
@@ -423,6 +439,7 @@ class DealView:
     deal: Deal
     now_ms: int
     negative_amount: bool = False  # the negative_deal_amount fault: the CRM holds the amount with a minus sign
+    lost_reason_missing: bool = False  # the missing_lost_reason fault: sales closed it lost without a reason
 
     @property
     def amount(self) -> int:
@@ -445,6 +462,15 @@ class DealView:
     @property
     def won(self) -> bool:
         return self.stage == "closedwon"
+
+    @property
+    def lost(self) -> bool:
+        return self.stage == "closedlost"
+
+    @property
+    def lost_reason(self) -> str | None:
+        """``closed_lost_reason`` as recorded in the CRM: the agreed reason once lost (unless the fault drops it)."""
+        return self.deal.lost_reason if self.lost and not self.lost_reason_missing else None
 
     @property
     def updated_ms(self) -> int:
@@ -637,6 +663,7 @@ class Story:
                 created_ms=journey.deal_stages[0][1],
                 stages=tuple(journey.deal_stages),
                 expected_close_ms=journey.deal_stages[0][1] + DEAL_EXPECTED_CLOSE_DAYS * DAY_MS,
+                lost_reason=self._lost_reason(index) if journey.deal_stages[-1][0] == "closedlost" else None,
             )
         archived_ms = None
         if rng.random() < ARCHIVE_PROBABILITY:
@@ -664,6 +691,10 @@ class Story:
             form_touches=form_touches,
         )
         return _cut(profile, archived_ms) if archived_ms is not None else profile
+
+    def _lost_reason(self, index: int) -> str:
+        """The reason sales gives for contact ``index``'s lost deal: its own stream, so no other draw moves."""
+        return self._rng(index, "lost-reason").choice(LOST_REASONS)
 
     def _form_touches(
         self, index: int, source: str, created_ms: int, rng: random.Random

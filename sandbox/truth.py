@@ -111,10 +111,12 @@ class FunnelCounts:
     customers: int = 0
     sla_breaches: int = 0
     won_revenue: Decimal = Decimal("0.00")  # in REPORTING_CURRENCY
+    pipeline_created: Decimal = Decimal("0.00")  # in REPORTING_CURRENCY
 
     def as_row(self) -> dict[str, object]:
         row: dict[str, object] = {name: getattr(self, name) for name in FUNNEL_METRICS}
         row["won_revenue"] = str(self.won_revenue.quantize(_CENT))
+        row["pipeline_created"] = str(self.pipeline_created.quantize(_CENT))
         return row
 
 
@@ -176,10 +178,15 @@ def funnel_by_week_and_channel(
                 if sla_breached(mql_ms, touched.get(mql_ms), now_ms):
                     add(mql_ms, channel, "sla_breaches")
             deal = view.deal
-            if deal is not None and deal.won:
+            if deal is None:
+                continue
+            # The true amount (a planted negative one is the CRM's error): pipeline in the creation week ...
+            amount = to_reporting_currency(deal.deal.amount, deal.deal.currency)
+            add(deal.deal.created_ms, channel, "pipeline_created", amount)
+            if deal.won:  # ... and won revenue in the week it closed won
                 closed = deal.closed_ms
                 assert closed is not None
-                add(closed, channel, "won_revenue", to_reporting_currency(deal.deal.amount, deal.deal.currency))
+                add(closed, channel, "won_revenue", amount)
         mqls.sort()
         for position, ms in enumerate(mqls):
             add(ms, channel, "first_mqls" if position == 0 else "re_mqls")

@@ -6,6 +6,12 @@
 - `endpoint`: the base URL the cursor was read from. A cursor read from another server (another account, a
   fresh sandbox) says nothing about this one, so the stream reads in full there.
 - `properties`: the property names discovered on the last complete run, to report new ones once.
+- `full_read_at`: when the last complete full read of a by-parent stream (associations) started; such a
+  stream follows only the parents changed since its cursor in between, and reads every parent again once
+  this is older than the stream's `parent_full_read_every`.
+
+For a by-parent stream, `cursor_value` is the parent stream's cursor when its read began: every parent
+change up to it was in the parent's raw table then, so the read covered the associations of all of them.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ create table if not exists raw._sync_state (
 );
 alter table raw._sync_state add column if not exists endpoint text;
 alter table raw._sync_state add column if not exists properties jsonb;
+alter table raw._sync_state add column if not exists full_read_at timestamptz;
 """
 
 
@@ -36,6 +43,7 @@ class SyncState:
     cursor: datetime.datetime | None = None
     endpoint: str | None = None
     properties: frozenset[str] | None = None
+    full_read_at: datetime.datetime | None = None
 
     def cursor_for(self, endpoint: str) -> datetime.datetime | None:
         """The stored cursor, if it was read from this endpoint."""
@@ -76,38 +84,37 @@ def capped(cursor: datetime.datetime | None, started_at: datetime.datetime) -> d
 
 def load_state(conn: psycopg.Connection, source: str, stream: str) -> SyncState:
     row = conn.execute(
-        "select cursor_value, endpoint, properties from raw._sync_state where source = %s and stream = %s",
+        # `full_read_at` through to_jsonb: a reader that runs before this version's DDL (the DAG looks at the
+        # state before the stream starts) sees null rather than an error while the column does not exist yet.
+        "select cursor_value, endpoint, properties, (to_jsonb(state) ->> 'full_read_at')::timestamptz "
+        "from raw._sync_state as state where source = %s and stream = %s",
         (source, stream),
     ).fetchone()
     if row is None:
         return SyncState()
-    cursor, endpoint, properties = row
-    return SyncState(cursor, endpoint, None if properties is None else frozenset(properties))
+    cursor, endpoint, properties, full_read_at = row
+    return SyncState(cursor, endpoint, None if properties is None else frozenset(properties), full_read_at)
 
 
-def record_page(
-    cur: psycopg.Cursor,
-    source: str,
-    stream: str,
-    batch_id: int,
-    cursor: datetime.datetime | None = None,
-    endpoint: str | None = None,
-) -> None:
-    """Inside a page's transaction: note the batch and, for a read in cursor order, move the cursor forward."""
-    cur.execute(
-        """
-        insert into raw._sync_state as state (source, stream, cursor_value, last_batch_id, endpoint)
-        values (%s, %s, %s, %s, %s)
-        on conflict (source, stream) do update
-        set cursor_value = case when excluded.cursor_value is null then state.cursor_value
-                                when state.endpoint is distinct from excluded.endpoint then excluded.cursor_value
-                                else greatest(state.cursor_value, excluded.cursor_value) end,
-            endpoint = coalesce(excluded.endpoint, state.endpoint),
-            last_batch_id = excluded.last_batch_id,
-            updated_at = clock_timestamp()
-        """,
-        (source, stream, cursor, batch_id, endpoint),
-    )
+# A page read in cursor order moves the cursor forward (never back on one endpoint) and notes its batch.
+RECORD_PAGE_SQL = """
+insert into raw._sync_state as state (source, stream, cursor_value, last_batch_id, endpoint)
+values (%(source)s, %(stream)s, %(cursor)s, %(batch_id)s, %(endpoint)s)
+on conflict (source, stream) do update
+set cursor_value = case when excluded.cursor_value is null then state.cursor_value
+                        when state.endpoint is distinct from excluded.endpoint then excluded.cursor_value
+                        else greatest(state.cursor_value, excluded.cursor_value) end,
+    endpoint = coalesce(excluded.endpoint, state.endpoint),
+    last_batch_id = excluded.last_batch_id,
+    updated_at = clock_timestamp()
+"""
+
+
+def page_state_row(
+    source: str, stream: str, batch_id: int, cursor: datetime.datetime | None, endpoint: str | None
+) -> dict[str, object]:
+    """The parameters of `RECORD_PAGE_SQL` (the loader runs it in the same statement as its batch counters)."""
+    return {"source": source, "stream": stream, "cursor": cursor, "batch_id": batch_id, "endpoint": endpoint}
 
 
 def record_complete_read(
@@ -119,20 +126,27 @@ def record_complete_read(
     endpoint: str,
     cursor: datetime.datetime | None,
     properties: Iterable[str] | None,
+    full_read_at: datetime.datetime | None = None,
 ) -> None:
-    """After a whole read: its cursor (greatest with the stored one from the same endpoint) and the properties."""
+    """After a whole read: its cursor (greatest with the stored one from the same endpoint) and the properties.
+
+    `full_read_at` (the sync's start) is given when a by-parent stream has just read every parent.
+    """
     names = None if properties is None else json.dumps(sorted(properties))
     conn.execute(
         """
-        insert into raw._sync_state as state (source, stream, cursor_value, last_batch_id, endpoint, properties)
-        values (%s, %s, %s, %s, %s, %s::jsonb)
+        insert into raw._sync_state as state
+            (source, stream, cursor_value, last_batch_id, endpoint, properties, full_read_at)
+        values (%s, %s, %s, %s, %s, %s::jsonb, %s)
         on conflict (source, stream) do update
         set cursor_value = case when state.endpoint is distinct from excluded.endpoint then excluded.cursor_value
                                 else greatest(state.cursor_value, excluded.cursor_value) end,
+            full_read_at = case when state.endpoint is distinct from excluded.endpoint then excluded.full_read_at
+                                else coalesce(excluded.full_read_at, state.full_read_at) end,
             endpoint = excluded.endpoint,
             properties = coalesce(excluded.properties, state.properties),
             last_batch_id = excluded.last_batch_id,
             updated_at = clock_timestamp()
         """,
-        (source, stream, cursor, batch_id, endpoint, names),
+        (source, stream, cursor, batch_id, endpoint, names, full_read_at),
     )

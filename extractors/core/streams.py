@@ -3,7 +3,11 @@
 How a run reads a stream follows from the declaration alone (see `extractors.runner`):
 
 - `parent` set: the ids of the parent stream's active records are posted in chunks (`paginator` is an
-  `IdBatchPaginator`), e.g. HubSpot's associations v4 batch read. Every run reads them all.
+  `IdBatchPaginator`), e.g. HubSpot's associations v4 batch read. A run follows only the parents changed
+  since the stream's cursor minus `lookback` (the parent's raw rows say which), and reads every parent
+  again on a first read, on `--full-refresh` and once the last full read is `parent_full_read_every` old:
+  an association edit does not always move a HubSpot record's last-modified time, so only a full read
+  catches every one (`None`: a full read every run).
 - otherwise a *full read* pages through `path` with `params` (when there is no usable cursor, on
   `--full-refresh`, or always when the stream has no `search`), or an *incremental read* asks `search` for
   what changed since the stored cursor minus `lookback` (or `--since`), re-reading those ids with property
@@ -31,6 +35,10 @@ _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,40}")
 POSTGRES_MAX_IDENTIFIER = 63  # longer names are silently truncated, so two streams could share a table
 # Property names go into query strings and request bodies; HubSpot's internal names look like this.
 PROPERTY_NAME = re.compile(r"[a-z][a-z0-9_]{0,99}")
+
+
+class ShapeError(ValueError):
+    """A record breaks its stream's declared shape (it goes to `raw._rejects` with this message)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,8 @@ def properties_from(found: list[str], with_history: tuple[str, ...]) -> Properti
 
 def dig(record: Mapping[str, Any], dotted: str) -> Any:
     """`record["from"]["id"]` for `"from.id"`; None when any step is missing."""
+    if type(record) is dict and "." not in dotted:  # the common case, once per record per page: keep it cheap
+        return record.get(dotted)
     value: Any = record
     for key in dotted.split("."):
         if not isinstance(value, Mapping):
@@ -111,6 +121,7 @@ class Stream:
     history_reader: IdBatchPaginator | None = None
     history_path: str | None = None
     parent: str | None = None
+    parent_full_read_every: datetime.timedelta | None = datetime.timedelta(days=7)
     lookback: datetime.timedelta = datetime.timedelta(minutes=10)
 
     def __post_init__(self) -> None:
@@ -138,12 +149,28 @@ class Stream:
     def cursor_text(self, record: Mapping[str, Any]) -> str | None:
         return None if self.cursor_field is None else dig(record, self.cursor_field)
 
+    def key_and_cursor(self, record: Any) -> tuple[str, datetime.datetime | None]:
+        """The record's id and cursor instant (None without a cursor field), read once for the loader.
+
+        Raises `ShapeError` saying why when `record` breaks this stream's declared shape.
+        """
+        if not isinstance(record, Mapping):
+            raise ShapeError(f"not a JSON object but {type(record).__name__}")
+        record_id = self.record_id(record)
+        if record_id is None:
+            raise ShapeError(f"no usable primary key {self.primary_key!r}")
+        if self.cursor_field is None:
+            return record_id, None
+        text = self.cursor_text(record)
+        cursor = parse_instant(text)
+        if cursor is None:
+            raise ShapeError(f"cursor {self.cursor_field!r} is not an ISO 8601 timestamp: {str(text)[:50]!r}")
+        return record_id, cursor
+
     def shape_problem(self, record: Any) -> str | None:
         """Why `record` breaks this stream's declared shape, or None when it fits."""
-        if not isinstance(record, Mapping):
-            return f"not a JSON object but {type(record).__name__}"
-        if self.record_id(record) is None:
-            return f"no usable primary key {self.primary_key!r}"
-        if self.cursor_field is not None and parse_instant(self.cursor_text(record)) is None:
-            return f"cursor {self.cursor_field!r} is not an ISO 8601 timestamp: {str(self.cursor_text(record))[:50]!r}"
+        try:
+            self.key_and_cursor(record)
+        except ShapeError as problem:
+            return str(problem)
         return None

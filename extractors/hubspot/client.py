@@ -10,6 +10,8 @@ from warehouse.config import SourceSettings
 
 # Free/Starter portals allow 100 requests per rolling 10 s; stay a little under it.
 REQUESTS_PER_TEN_SECONDS = 90
+# Search has its own policy (SECONDLY: 5 requests a second per token); keep one in hand.
+SEARCH_PER_SECOND = 4
 
 # A 429 carries `Retry-After` only sometimes; its body always names the policy that refused the request,
 # and waiting out that policy's window is HubSpot's own advice. A DAILY refusal is not worth waiting for.
@@ -52,6 +54,7 @@ def make_client(settings: SourceSettings) -> HttpClient:
         headers={"Authorization": f"Bearer {settings.token}", "Accept": "application/json"},
         credential_setting="HUBSPOT_TOKEN",
         rate_limiter=RateLimiter(max_calls=REQUESTS_PER_TEN_SECONDS, period=10.0),
+        path_limiters={"/search": RateLimiter(max_calls=SEARCH_PER_SECOND, period=1.0)},
         retry_status=RETRYABLE_STATUS | {423},
         retry_hint=retry_hint,
         fatal=fatal,

@@ -108,6 +108,13 @@ def test_the_run_was_killed_after_its_first_page_landed(killed_and_rerun: dict[s
     assert killed_and_rerun["killed"] == [("contacts", "running", 1)]  # left running, never marked
 
 
+def test_the_rerun_marks_the_killed_runs_batch_abandoned(killed_and_rerun: dict[str, Any], warehouse_url: str) -> None:
+    with psycopg.connect(warehouse_url) as conn:
+        batches = conn.execute("select stream, status, pages from raw._batches order by batch_id").fetchall()
+    assert batches[0] == ("contacts", "abandoned", 1)
+    assert [status for _, status, _ in batches[1:]] == ["succeeded"] * len(STREAMS)
+
+
 @pytest.mark.parametrize("stream", STREAMS)
 def test_the_rerun_ends_with_the_same_latest_records_as_an_uninterrupted_run(
     killed_and_rerun: dict[str, Any], warehouse_url: str, other_database: str, stream: str

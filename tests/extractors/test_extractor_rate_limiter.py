@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 
+from extractors.core.http import HttpClient
 from extractors.core.ratelimit import RateLimiter
+from tests.extractors.scripted_server import json_reply, scripted_server
 
 
 class FakeClock:
@@ -64,3 +66,25 @@ def test_never_more_than_max_calls_in_any_window() -> None:
     # Any max_calls + 1 consecutive grants span at least one whole period.
     spans = [granted[i + max_calls] - granted[i] for i in range(len(granted) - max_calls)]
     assert min(spans) >= period - 1e-9
+
+
+def test_an_endpoint_with_a_budget_of_its_own_waits_on_it_and_other_endpoints_do_not() -> None:
+    clock = FakeClock()
+    overall = limiter_on(clock, max_calls=100, period=10.0)
+    search = limiter_on(clock, max_calls=2, period=1.0)
+    with scripted_server() as server:
+        server.answer(*(json_reply(200, {"results": []}) for _ in range(6)))
+        client = HttpClient(
+            source="scripted",
+            base_url=server.url,
+            headers={},
+            credential_setting="SCRIPTED_TOKEN",
+            rate_limiter=overall,
+            path_limiters={"/search": search},
+        )
+        for path in ("/things", "/things/search", "/things/search?x=1", "/things", "/things/search/", "/things"):
+            client.get_json(path)
+
+    assert len(server.paths) == 6
+    assert clock.sleeps == [1.0]  # the third search waited out the search window; the lists never waited
+    assert len(overall._sent) == 6 and len(search._sent) == 1

@@ -19,7 +19,7 @@ from sandbox.attribution_truth import (
     people_touch_points_and_conversions,
 )
 from sandbox.launcher import running_sandbox
-from sandbox.story import DEFAULT_NOW
+from sandbox.story import DEFAULT_NOW, LOST_REASONS, Story, to_ms
 from sandbox.truth import contacts_by_week_and_stage, funnel_by_week_and_channel
 from tests.conftest import SANDBOX_TOKEN, published_counts
 from warehouse import nightly
@@ -100,7 +100,7 @@ def test_the_weekly_review_equals_the_sandbox_funnel_truth_for_every_week_and_ch
         rows = conn.execute(
             """
             select week_start, channel, leads, mqls, re_mqls, sqls, opportunities, customers, sla_breaches,
-                   won_revenue
+                   won_revenue, pipeline_created
             from marts.weekly_review
             """
         ).fetchall()
@@ -115,13 +115,30 @@ def test_the_weekly_review_equals_the_sandbox_funnel_truth_for_every_week_and_ch
             counts.customers,
             counts.sla_breaches,
             counts.won_revenue,
+            counts.pipeline_created,
         )
         for key, counts in truth.items()
     }
     assert published == expected
     assert sum(counts.customers for counts in truth.values()) > 0  # the story closes deals ...
+    # ... and creates more pipeline than it wins (open and lost deals count too)
+    assert sum(c.pipeline_created for c in truth.values()) > sum(c.won_revenue for c in truth.values()) > 0
     assert sum(counts.sla_breaches for counts in truth.values()) > 0  # ... and breaches the SLA
     assert sum(counts.re_mqls for counts in truth.values()) > 0  # ... and recycles leads
+
+
+def test_every_closed_lost_deal_is_staged_with_the_reason_sales_gave_in_the_story(pipeline_env: dict[str, str]) -> None:
+    """The clean night above published staging: closed_lost_reason as the story's deals have it, on lost deals only."""
+    story = Story(SEED, SCALE)
+    now_ms = to_ms(DEFAULT_NOW)
+    deals = [deal for index in range(story.count_at(now_ms)) if (deal := story.view(index, now_ms).deal) is not None]
+    expected = {deal.deal.id: deal.lost_reason for deal in deals}
+    with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
+        staged = dict(conn.execute("select deal_id, closed_lost_reason from staging.stg_hubspot__deals").fetchall())
+    assert staged == expected
+    lost = [deal for deal in deals if deal.lost]
+    assert lost and all(expected[deal.deal.id] in LOST_REASONS for deal in lost)
+    assert all(expected[deal.deal.id] is None for deal in deals if not deal.lost)
 
 
 # --- attribution: channel_performance against the sandbox's truth --------------------------------------------

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sandbox.story import LOST_REASONS
 from tests.sandbox.hubspot_client import Client
 from tests.sandbox.test_sandbox_hubspot_contacts import TIMESTAMP, assert_hubspot_error
 
@@ -93,6 +94,30 @@ def test_won_and_lost_deals_move_their_contact(crm: Client, contacts: list[dict]
         else:
             assert stage == "opportunity"
     assert {"closedwon", "closedlost"} <= outcomes
+
+
+def test_every_lost_deal_carries_an_agreed_closed_lost_reason_written_at_its_close(crm: Client) -> None:
+    deals = crm.walk("deals", limit=50, properties="dealstage,closed_lost_reason",
+                     propertiesWithHistory="closed_lost_reason,dealstage")  # fmt: skip
+    lost = [deal for deal in deals if deal["properties"]["dealstage"] == "closedlost"]
+    assert len(lost) > 5
+    for deal in lost:
+        reason = deal["properties"]["closed_lost_reason"]
+        assert reason in LOST_REASONS
+        (entry,) = deal["propertiesWithHistory"]["closed_lost_reason"]
+        assert (entry["value"], entry["timestamp"]) == (
+            reason,
+            deal["propertiesWithHistory"]["dealstage"][0]["timestamp"],
+        )
+    for deal in deals:
+        if deal["properties"]["dealstage"] != "closedlost":
+            assert deal["properties"]["closed_lost_reason"] is None
+            assert deal["propertiesWithHistory"]["closed_lost_reason"] == []
+    assert len({deal["properties"]["closed_lost_reason"] for deal in lost}) > 2  # drawn, not one constant
+    (definition,) = [
+        d for d in crm.get("/crm/v3/properties/deals").json()["results"] if d["name"] == "closed_lost_reason"
+    ]
+    assert (definition["type"], definition["hubspotDefined"]) == ("string", True)  # HubSpot's own, free text
 
 
 def test_owners_page_and_own_every_owned_contact(crm: Client, contacts: list[dict]) -> None:

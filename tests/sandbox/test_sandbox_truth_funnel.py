@@ -97,11 +97,10 @@ def count_from_api(client: Client, as_of: str) -> dict[Key, dict[str, object]]:
         for position, mql in enumerate(sorted(mqls)):
             counts[(week(mql), channel)]["first_mqls" if position == 0 else "re_mqls"] += 1
     deals = client.walk(
-        "deals", limit=100, properties="amount,deal_currency_code,dealstage,hs_v2_date_entered_closedwon"
+        "deals", limit=100, properties="amount,createdate,deal_currency_code,dealstage,hs_v2_date_entered_closedwon"
     )
-    won = [deal for deal in deals if deal["properties"]["dealstage"] == "closedwon"]
-    deal_contacts = client.associations("deals", "contacts", [deal["id"] for deal in won])
-    for deal in won:
+    deal_contacts = client.associations("deals", "contacts", [deal["id"] for deal in deals])
+    for deal in deals:
         (contact_id,) = deal_contacts[deal["id"]]
         channel = person_channel.get(str(contact_id))
         if channel is None:
@@ -110,8 +109,11 @@ def count_from_api(client: Client, as_of: str) -> dict[Key, dict[str, object]]:
         usd = (Decimal(properties["amount"]) * FX[properties["deal_currency_code"]]).quantize(
             Decimal("0.01"), rounding=ROUND_HALF_UP
         )
-        key = (week(properties["hs_v2_date_entered_closedwon"]), channel)
-        counts[key]["won_revenue"] = counts[key].get("won_revenue", Decimal(0)) + usd
+        created = (week(properties["createdate"]), channel)
+        counts[created]["pipeline_created"] = counts[created].get("pipeline_created", Decimal(0)) + usd
+        if properties["dealstage"] == "closedwon":
+            won = (week(properties["hs_v2_date_entered_closedwon"]), channel)
+            counts[won]["won_revenue"] = counts[won].get("won_revenue", Decimal(0)) + usd
     return {key: dict(metrics) for key, metrics in counts.items()}
 
 
@@ -146,8 +148,10 @@ def test_funnel_truth_equals_the_funnel_counted_from_served_history(
         "customers",
         "sla_breaches",
         "won_revenue",
+        "pipeline_created",
     }
     assert totals["leads"] > totals["first_mqls"] > totals["sqls"] > totals["customers"]
+    assert totals["pipeline_created"] > totals["won_revenue"]  # open and lost deals are pipeline too
 
 
 def test_the_truth_command_prints_the_funnel_with_its_currency() -> None:

@@ -1,5 +1,6 @@
-{#- Deals of active contacts with amounts in the reporting currency (the agreed rate of the close day, or of
-    the creation day while open; each deal rounded to the cent) and the person whose deal it is. -#}
+{#- Deals of active contacts with amounts in the reporting currency, each deal rounded to the cent: at the
+    agreed rate of the close day (of the creation day while open) for revenue, and at the rate of the creation
+    day for the pipeline it created; and the person whose deal it is. -#}
 with
 
 deals as (
@@ -61,10 +62,13 @@ converted as (
         deals_with_person.currency_code,
         round(deals_with_person.amount * fx_rates.rate_to_reporting_currency, 2)::numeric(18, 2)
             as amount_in_reporting_currency,
+        round(deals_with_person.amount * creation_day_rates.rate_to_reporting_currency, 2)::numeric(18, 2)
+            as created_amount_in_reporting_currency,
         deals_with_person.created_at,
         deals_with_person.closed_won_at,
         deals_with_person.is_closed_won
-        and deals_with_person.closed_won_at <= {{ as_of() }} as is_won
+        and deals_with_person.closed_won_at <= {{ as_of() }} as is_won,
+        deals_with_person.closed_lost_reason
     from deals_with_person
     left join fx_rates
         on
@@ -74,6 +78,11 @@ converted as (
                 at time zone '{{ var("reporting_timezone") }}'
             )::date
             between fx_rates.valid_from and fx_rates.valid_to
+    left join fx_rates as creation_day_rates
+        on
+            deals_with_person.currency_code = creation_day_rates.currency_code
+            and (deals_with_person.created_at at time zone '{{ var("reporting_timezone") }}')::date
+            between creation_day_rates.valid_from and creation_day_rates.valid_to
 
 )
 

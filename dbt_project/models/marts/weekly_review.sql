@@ -1,5 +1,7 @@
 {#- The weekly review both teams read: per reporting week and channel, the funnel (people entering each
-    stage that week), won revenue and ad spend in the reporting currency, cost per stage and SLA breaches. -#}
+    stage that week) and its stage-to-stage conversion rates, pipeline created, won revenue and ad spend in the
+    reporting currency, cost per stage, SLA breaches, and the week's MQL target and its attainment (a weekly
+    total, the same on every channel row of the week: the target is agreed for all channels together). -#}
 with
 
 people as (
@@ -35,6 +37,18 @@ deals as (
 ad_spend as (
 
     select * from {{ ref('int_ad_spend_daily') }}
+
+),
+
+dispositions as (
+
+    select * from {{ ref('int_lead_dispositions') }}
+
+),
+
+sla_periods as (
+
+    select * from {{ ref('glossary_sla_target_periods') }}
 
 ),
 
@@ -91,6 +105,18 @@ revenue_events as (
 
 ),
 
+pipeline_events as (
+
+    select
+        person_key,
+        created_at as happened_at,
+        'pipeline_created' as metric,
+        created_amount_in_reporting_currency as metric_value
+    from deals
+    where created_at <= {{ as_of() }}
+
+),
+
 all_events as (
 
     select * from stage_events
@@ -100,6 +126,8 @@ all_events as (
     select * from breach_events
     union all
     select * from revenue_events
+    union all
+    select * from pipeline_events
 
 ),
 
@@ -148,6 +176,8 @@ weekly as (
         count(*) filter (where metric = 'opportunity') as opportunities,
         count(*) filter (where metric = 'customer') as customers,
         coalesce(sum(metric_value) filter (where metric = 'won_revenue'), 0)::numeric(18, 2) as won_revenue,
+        coalesce(sum(metric_value) filter (where metric = 'pipeline_created'), 0)::numeric(18, 2)
+            as pipeline_created,
         round(coalesce(sum(metric_value) filter (where metric = 'spend'), 0), 2)::numeric(18, 2) as spend,
         count(*) filter (where metric = 'sla_breach') as sla_breaches
     from events_by_week_and_channel
@@ -165,25 +195,92 @@ with_costs as (
         round(weekly.spend / nullif(weekly.customers, 0), 2)::numeric(18, 2) as cost_per_customer
     from weekly
 
+),
+
+with_conversion_rates as (
+
+    -- Flows of the same week and channel, not cohorts: the people passing the later stage this week over
+    -- those passing the earlier one this week (it can exceed 1); null when nobody passed the earlier one.
+    select
+        with_costs.*,
+        round(with_costs.mqls::numeric / nullif(with_costs.leads, 0), 4) as lead_to_mql_rate,
+        round(with_costs.sqls::numeric / nullif(with_costs.mqls, 0), 4) as mql_to_sql_rate,
+        round(with_costs.opportunities::numeric / nullif(with_costs.sqls, 0), 4) as sql_to_opportunity_rate,
+        round(with_costs.customers::numeric / nullif(with_costs.opportunities, 0), 4)
+            as opportunity_to_customer_rate
+    from with_costs
+
+),
+
+handoffs_by_week as (
+
+    select
+        {{ reporting_week('mql_at') }} as week_start,
+        count(*) as mqls_handed_over
+    from handoffs
+    group by {{ reporting_week('mql_at') }}
+
+),
+
+rejections_by_week as (
+
+    select
+        {{ reporting_week('disposed_at') }} as week_start,
+        count(*) as rejected_leads
+    from dispositions
+    where disposition = 'rejected'
+    group by {{ reporting_week('disposed_at') }}
+
+),
+
+mql_target_by_week as (
+
+    -- Marketing's target is one number per week for all channels: what counts towards it (MQLs handed over
+    -- minus leads sales rejected that week, as in sla_scoreboard's marketing row) is the week's total too.
+    select
+        weeks.week_start,
+        sla_periods.mql_target_per_week as mql_target,
+        round(
+            (coalesce(handoffs_by_week.mqls_handed_over, 0) - coalesce(rejections_by_week.rejected_leads, 0))::numeric
+            / nullif(sla_periods.mql_target_per_week, 0),
+            4
+        ) as mql_target_attainment
+    from (select distinct week_start from with_conversion_rates) as weeks
+    inner join sla_periods
+        on weeks.week_start between sla_periods.valid_from and sla_periods.valid_to
+    left join handoffs_by_week
+        on weeks.week_start = handoffs_by_week.week_start
+    left join rejections_by_week
+        on weeks.week_start = rejections_by_week.week_start
+
 )
 
 select
-    with_costs.week_start,
-    with_costs.channel,
-    with_costs.leads,
-    with_costs.mqls,
-    with_costs.re_mqls,
-    with_costs.sqls,
-    with_costs.opportunities,
-    with_costs.customers,
-    with_costs.won_revenue,
-    with_costs.spend,
-    with_costs.cost_per_lead,
-    with_costs.cost_per_mql,
-    with_costs.cost_per_opportunity,
-    with_costs.cost_per_customer,
+    with_conversion_rates.week_start,
+    with_conversion_rates.channel,
+    with_conversion_rates.leads,
+    with_conversion_rates.mqls,
+    with_conversion_rates.re_mqls,
+    with_conversion_rates.sqls,
+    with_conversion_rates.opportunities,
+    with_conversion_rates.customers,
+    with_conversion_rates.won_revenue,
+    with_conversion_rates.spend,
+    with_conversion_rates.cost_per_lead,
+    with_conversion_rates.cost_per_mql,
+    with_conversion_rates.cost_per_opportunity,
+    with_conversion_rates.cost_per_customer,
     '{{ var("reporting_currency") }}' as reporting_currency,
-    with_costs.sla_breaches,
-    version_in_force.definitions_version
-from with_costs
+    with_conversion_rates.sla_breaches,
+    version_in_force.definitions_version,
+    with_conversion_rates.pipeline_created,
+    with_conversion_rates.lead_to_mql_rate,
+    with_conversion_rates.mql_to_sql_rate,
+    with_conversion_rates.sql_to_opportunity_rate,
+    with_conversion_rates.opportunity_to_customer_rate,
+    mql_target_by_week.mql_target,
+    mql_target_by_week.mql_target_attainment
+from with_conversion_rates
+left join mql_target_by_week
+    on with_conversion_rates.week_start = mql_target_by_week.week_start
 cross join version_in_force

@@ -20,6 +20,8 @@ typed as (
         coalesce({{ hs_boolean('hs_is_closed') }}, false) as is_closed,
         coalesce({{ hs_boolean('hs_is_closed_won') }}, false) as is_closed_won,
         {{ hs_timestamp('hs_v2_date_entered_closedwon') }} as closed_won_at,
+        -- HubSpot's own free-text property; sales agreed to enter a reason of glossary_deal_lost_reasons.
+        {{ hs_text('closed_lost_reason') }} as closed_lost_reason,
         {{ hs_text('hubspot_owner_id') }} as owner_id,
         {{ hs_timestamp('createdate') }} as created_at,
         (record ->> 'updatedAt')::timestamptz as updated_at,
