@@ -53,6 +53,7 @@ ui: $(STAMP) ## Airflow standalone (UI, scheduler) with these DAGs on the local 
 bench: $(STAMP) ## Benchmarks, ratios measured in one run: DAG parse, sandbox throughput, loader vs COPY, 1M extract memory, rate budget, contracts vs build, impact report
 	@$(PY) bench/dag_parse.py
 	@$(PY) bench/sandbox_throughput.py
+	@$(PY) bench/story_generation.py
 	@$(PY) bench/loader_copy.py
 	@$(PY) bench/extract_memory.py
 	@$(PY) bench/rate_budget.py

@@ -39,7 +39,7 @@ def _rate_option(known: Sequence[str], kind: str) -> Callable[[str], tuple[str, 
     return parse
 
 
-_fault = _rate_option(FAULTS, "fault")
+_fault = _rate_option((*FAULTS, *ads.AD_FAULTS), "fault")
 _http_fault = _rate_option(HTTP_FAULTS, "HTTP fault")
 
 
@@ -82,8 +82,14 @@ def _story_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=RATE",
-        help=f"plant a fault in a share of contacts; NAME is one of {', '.join(FAULTS)}",
+        help=f"plant a fault in a share of contacts ({', '.join(FAULTS)}) "
+        f"or of ad platform daily rows ({', '.join(ads.AD_FAULTS)})",
     )
+
+
+def _contact_faults(args: argparse.Namespace) -> dict[str, float]:
+    """The contact faults among --fault (the story's); ``sandbox.ads.ad_faults`` takes the others."""
+    return {name: rate for name, rate in args.fault if name in FAULTS}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> int:
-    story = Story(args.seed, args.scale, dict(args.fault))
+    story = Story(args.seed, args.scale, _contact_faults(args))
     # With rate limits on, search also gets HubSpot's SECONDLY policy (5 requests per second).
     search_window = RollingWindow(SEARCH_PER_SECOND if args.rate_limit else None, 1.0)
     # One token for every emulated API, so one lifetime too (services check it after the credential matches).
@@ -150,9 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.token:
             parser.error("serve needs --token or $SANDBOX_TOKEN")
         return serve(args)
-    document = truth_document(args.seed, args.scale, args.as_of, dict(args.fault))
+    # Ad faults change what the platforms serve, never what happened: the ads truth takes none.
+    faults = _contact_faults(args)
+    document = truth_document(args.seed, args.scale, args.as_of, faults)
     document.update(ads_truth_document(args.seed, args.as_of))
-    document.update(attribution_truth_document(args.seed, args.scale, args.as_of, dict(args.fault)))
+    document.update(attribution_truth_document(args.seed, args.scale, args.as_of, faults))
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

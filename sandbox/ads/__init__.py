@@ -1,8 +1,9 @@
 """The ad platforms: Google Ads, Meta and LinkedIn, emulated over the seeded ad story.
 
 ``sandbox.cli`` calls ``add_serve_arguments`` on the ``serve`` parser and mounts ``services(args)``; the
-``truth`` command adds ``sandbox.ads.truth.truth_document``. Modules: ``story`` (the ad world, UTM mapping),
-``truth`` (spend by week and channel, FX rates), ``google``, ``meta``, ``linkedin`` (the APIs).
+``truth`` command adds ``sandbox.ads.truth.truth_document``; ``--fault`` also takes the ``AD_FAULTS``.
+Modules: ``story`` (the ad world, UTM mapping, planted ad faults), ``truth`` (spend by week and channel, FX
+rates), ``google``, ``meta``, ``linkedin`` (the APIs).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from sandbox.ads.google import DEFAULT_BATCH_SIZE, QUOTA_WINDOW_S, GoogleAdsApi, not_found
 from sandbox.ads.linkedin import DEFAULT_MAX_ELEMENTS, LinkedInApi
 from sandbox.ads.meta import BUDGET_WINDOW_S, MetaApi
-from sandbox.ads.story import AdStory
+from sandbox.ads.story import AD_FAULTS, AdStory
 from sandbox.ratelimit import RollingWindow
 from sandbox.server import Request, Response, Service
 
@@ -79,9 +80,15 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def ad_faults(faults: list[tuple[str, float]]) -> dict[str, float]:
+    """The ad platform faults among ``--fault NAME=RATE`` values (the rest are contact faults)."""
+    return {name: rate for name, rate in faults if name in AD_FAULTS}
+
+
 def services(args: argparse.Namespace) -> list[Service]:
-    """The ad services for a ``serve`` invocation (uses --seed, --now, --token and the options above)."""
-    story = AdStory(args.seed, args.now)
+    """The ad services for a ``serve`` invocation (uses --seed, --now, --token, the ad faults among --fault and
+    the options above)."""
+    story = AdStory(args.seed, args.now, ad_faults(args.fault))
     google = GoogleAdsApi(
         story, args.token, RollingWindow(args.google_ads_quota, QUOTA_WINDOW_S), args.google_ads_batch_size
     )

@@ -31,6 +31,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -57,6 +58,11 @@ WEEKDAY_FACTORS = {
 # (cost per click, click-through rate, click -> conversion rate), in account currency units.
 ECONOMICS = {GOOGLE: (3.2, 0.055, 0.07), META: (1.1, 0.012, 0.05), LINKEDIN: (5.5, 0.008, 0.12)}
 CONVERSION_VALUE = 80.0  # Google's metrics.conversions_value per conversion, in account currency
+# Planted ad faults (``--fault NAME=RATE``, like the contact faults of ``sandbox.story.FAULTS``):
+# spend_without_currency: a share of daily rows comes without the currency the row otherwise carries (Google's
+# ``customer.currencyCode``, Meta's ``account_currency``). LinkedIn's adAnalytics rows never carry a currency
+# (it lives on the ad account), so its rows are left alone.
+AD_FAULTS = ("spend_without_currency",)
 
 
 @dataclass(frozen=True)
@@ -246,11 +252,28 @@ def reported_conversions(platform: str, final: float, age: int) -> float:
 
 
 class AdStory:
-    """The ad world seen at ``now`` (an aware datetime)."""
+    """The ad world seen at ``now`` (an aware datetime), with planted ``faults`` ({name in AD_FAULTS: rate})."""
 
-    def __init__(self, seed: int, now: datetime = DEFAULT_NOW) -> None:
+    def __init__(self, seed: int, now: datetime = DEFAULT_NOW, faults: Mapping[str, float] | None = None) -> None:
         self.seed = seed
         self.now = now
+        self.faults = dict(faults or {})
+        unknown = set(self.faults) - set(AD_FAULTS)
+        if unknown:
+            raise ValueError(f"unknown ad fault(s) {sorted(unknown)}; known: {', '.join(AD_FAULTS)}")
+
+    def drops_currency(self, acct: Account, entity_id: str, day: date) -> bool:
+        """Whether the daily row of ``entity_id`` (account, campaign or ad group) on ``day`` comes without its
+        currency (the spend_without_currency fault).
+
+        Each row draws from its own stream, so the fault moves no other draw (nor the truth), the same row is
+        faulty in every answer, and raising the rate only adds rows to the faulty set.
+        """
+        rate = self.faults.get("spend_without_currency", 0.0)
+        if rate <= 0:
+            return False
+        key = f"ads-fault:spend_without_currency:{self.seed}:{acct.platform}:{acct.id}:{entity_id}:{day.isoformat()}"
+        return random.Random(key).random() < rate  # noqa: S311 - simulation
 
     def local_today(self, acct: Account) -> date:
         return self.now.astimezone(acct.report_zone).date()

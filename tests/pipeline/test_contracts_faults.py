@@ -3,6 +3,8 @@
 One clean night first (every contract kept, all published), then one night per fault on the same database:
 the right contract breaks with a message naming it, a blocking break leaves the published marts as they
 were, a warning publishes; every night records one audit row per expectation and quarantines offending rows.
+Nights load the CRM alone, except the one with an ad fault (spend_without_currency), which also loads the ad
+platforms and drops them again afterwards.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import pytest
 
 from expectations.docs import DOCS_DIR
 from expectations.runner import ContractBroken, load_contracts, validate
-from sandbox.launcher import running_sandbox
+from sandbox.ads.story import AD_FAULTS
+from sandbox.launcher import RunningSandbox, running_sandbox
 from tests.conftest import SANDBOX_TOKEN
 from warehouse import nightly
 
 SEED, SCALE = 11, 400
 MARTS = ("weekly_contacts_by_stage", "weekly_review")
+AD_SOURCES = ("google_ads", "meta_ads", "linkedin_ads")
 
 
 def marts(url: str, schema: str = "marts") -> dict[str, list[tuple[object, ...]]]:
@@ -32,13 +36,54 @@ def expected_audit_rows() -> int:
 
 
 def night(url: str, monkeypatch: pytest.MonkeyPatch, run_id: str, *faults: str) -> dict[str, object]:
-    """Extract, build, validate and (unless a blocking contract broke) publish; what BI saw along the way."""
+    """Extract, build, validate and (unless a blocking contract broke) publish; what BI saw along the way.
+
+    A night extracts HubSpot; one with an ad fault (``AD_FAULTS``) also the ad platforms, whose raw tables it
+    drops again at the end, so the nights after it load the CRM alone like the ones before.
+    """
     args = ["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE)]
     for fault in faults:
         args += ["--fault", fault]
+    with_ads = any(fault.partition("=")[0] in AD_FAULTS for fault in faults)
     with running_sandbox(args) as sandbox:
         monkeypatch.setenv("HUBSPOT_BASE_URL", sandbox.url)
         nightly.extract("hubspot")
+        if with_ads:
+            extract_ad_platforms(sandbox, monkeypatch)
+    try:
+        return _build_validate_publish(url, run_id)
+    finally:
+        if with_ads:
+            forget_ad_platforms(url)
+
+
+def extract_ad_platforms(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    for source in AD_SOURCES:
+        monkeypatch.setenv(f"{source.upper()}_BASE_URL", sandbox.url)
+        monkeypatch.setenv(f"{source.upper()}_TOKEN", SANDBOX_TOKEN)
+    monkeypatch.setenv("GOOGLE_ADS_DEVELOPER_TOKEN", SANDBOX_TOKEN)
+    monkeypatch.setenv("META_ADS_POLL_SECONDS", "0.02")  # the async report runs' polls, without the real waits
+    for source in AD_SOURCES:
+        nightly.extract(source)
+
+
+def forget_ad_platforms(url: str) -> None:
+    """Drop what the ad platforms loaded (raw tables and sync state): a warehouse without ad platforms again.
+
+    The build schemas go first (their staging views read the raw tables; the next build drops them anyway).
+    """
+    nightly.drop_build_schemas()
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = conn.execute(
+            "select tablename from pg_tables where schemaname = 'raw' and split_part(tablename, '__', 1) = any(%s)",
+            (list(AD_SOURCES),),
+        ).fetchall()
+        for (table,) in tables:
+            conn.execute(psycopg.sql.SQL("drop table raw.{}").format(psycopg.sql.Identifier(table)))
+        conn.execute("delete from raw._sync_state where source = any(%s)", (list(AD_SOURCES),))
+
+
+def _build_validate_publish(url: str, run_id: str) -> dict[str, object]:
     nightly.build_models()
     built = marts(url, "build_marts")
     broken: ContractBroken | None = None
@@ -126,6 +171,11 @@ BLOCKING = {
     "unknown_lifecycle=0.05": (
         {"crm_to_warehouse", "warehouse_to_bi"},
         "every active contact's lifecycle value is one the glossary maps to an agreed stage",
+    ),
+    # The one night that also loads the ad platforms (their raw tables are dropped again afterwards).
+    "spend_without_currency=0.05": (
+        {"ads_to_warehouse"},
+        "every spend comes with a currency that has an agreed conversion rate",
     ),
 }
 

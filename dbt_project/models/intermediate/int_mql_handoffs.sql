@@ -1,6 +1,8 @@
 {#- Marketing's hand-over of each actual MQL entry to sales: the first sales touch (call, email or meeting
     of that contact at or after the entry), the response time, and whether the agreed first-touch deadline
-    passed without a touch. Clock hours; business-hours SLAs are not implemented yet. -#}
+    passed without a touch. The SLA version in force on the MQL day says which clock counts: clock hours, or
+    business hours only (macros/business_hours.sql: a hand-over or touch outside business hours counts from the
+    next opening, and the deadline is the instant the agreed business hours have passed). -#}
 with
 
 mql_entries as (
@@ -35,6 +37,12 @@ sla_periods as (
 
 ),
 
+business_holidays as (
+
+    select * from {{ ref('glossary_business_holidays') }}
+
+),
+
 contact_touches as (
 
     select
@@ -65,17 +73,109 @@ first_touches as (
 
 ),
 
-with_deadline as (
+handoffs_with_sla as (
 
     select
         first_touches.*,
-        first_touches.entered_at
-        + make_interval(hours => sla_periods.first_touch_deadline_hours) as first_touch_deadline_at
+        sla_periods.first_touch_deadline_hours,
+        coalesce(sla_periods.business_hours_only, false) as business_hours_only
     from first_touches
     inner join sla_periods
         on
-            (first_touches.entered_at at time zone '{{ var("reporting_timezone") }}')::date
+            {{ business_local_date('first_touches.entered_at') }}
             between sla_periods.valid_from and sla_periods.valid_to
+
+),
+
+calendar_bounds as (
+
+    -- the hand-overs and touches, plus enough days for the longest deadline even if only one weekday a week
+    -- were open, and every holiday
+    select
+        min({{ business_local_date('entered_at') }}) as first_date,
+        max({{ business_local_date('coalesce(first_touch_at, entered_at)') }})
+        + 7 * (ceil(max(first_touch_deadline_hours) * 3600 / {{ business_day_seconds() }})::int + 2)
+        + (select count(*) from business_holidays)::int as last_date
+    from handoffs_with_sla
+    where business_hours_only
+
+),
+
+business_calendar as (
+
+    {{ business_calendar(
+        '(select first_date from calendar_bounds)',
+        '(select last_date from calendar_bounds)',
+        'business_holidays'
+    ) }}
+
+),
+
+business_days as (
+
+    select
+        calendar_date,
+        business_days_before
+    from business_calendar
+    where is_business_day
+
+),
+
+business_positions as (
+
+    select
+        handoffs_with_sla.*,
+        {{ business_position('handoffs_with_sla.entered_at', 'entry_day') }} as entry_position,
+        {{ business_position('handoffs_with_sla.first_touch_at', 'touch_day') }} as touch_position,
+        {{ business_position('handoffs_with_sla.entered_at', 'entry_day') }}
+        + handoffs_with_sla.first_touch_deadline_hours * 3600 as deadline_position
+    from handoffs_with_sla
+    inner join business_calendar as entry_day
+        on {{ business_local_date('handoffs_with_sla.entered_at') }} = entry_day.calendar_date
+    left join business_calendar as touch_day
+        on {{ business_local_date('handoffs_with_sla.first_touch_at') }} = touch_day.calendar_date
+    where handoffs_with_sla.business_hours_only
+
+),
+
+business_hour_handoffs as (
+
+    select
+        business_positions.person_key,
+        business_positions.contact_id,
+        business_positions.entered_at,
+        business_positions.first_touch_at,
+        {{ business_instant('business_positions.deadline_position', 'deadline_day') }} as first_touch_deadline_at,
+        (business_positions.touch_position - business_positions.entry_position) / 3600.0 as response_hours,
+        'business_hours' as sla_clock
+    from business_positions
+    left join business_days as deadline_day
+        on
+            {{ business_day_index('business_positions.deadline_position') }}
+            = deadline_day.business_days_before
+
+),
+
+clock_hour_handoffs as (
+
+    select
+        person_key,
+        contact_id,
+        entered_at,
+        first_touch_at,
+        entered_at + make_interval(hours => first_touch_deadline_hours) as first_touch_deadline_at,
+        extract(epoch from first_touch_at - entered_at) / 3600.0 as response_hours,
+        'clock_hours' as sla_clock
+    from handoffs_with_sla
+    where not business_hours_only
+
+),
+
+handoffs as (
+
+    select * from business_hour_handoffs
+    union all
+    select * from clock_hour_handoffs
 
 )
 
@@ -85,8 +185,9 @@ select
     entered_at as mql_at,
     first_touch_at,
     first_touch_deadline_at,
-    round(extract(epoch from first_touch_at - entered_at) / 3600.0, 2)::numeric(10, 2) as response_hours,
+    round(response_hours, 2)::numeric(10, 2) as response_hours,
     first_touch_deadline_at < {{ as_of() }}
     and (first_touch_at is null or first_touch_at > first_touch_deadline_at) as is_sla_breached,
+    sla_clock,
     {{ as_of() }} as evaluated_as_of
-from with_deadline
+from handoffs
