@@ -1,7 +1,7 @@
 """Validating every contract vs the dbt build it validates, at 100,000 contacts (the contracts issue's target:
 validation takes less time than the build).
 
-Run: `.venv/bin/python bench/contracts_vs_build.py [--scale 100000] [--seed 42]`. Creates a scratch database on
+Run: `.venv/bin/python bench/contracts_vs_build.py [--scale 100000] [--seed 42]`. In a scratch database on
 the embedded Postgres (or the server of WAREHOUSE_URL), loads the sandbox's HubSpot and ad platform data at that
 scale into raw (not timed), then times one `dbt build` into the build schemas (`warehouse.nightly.build_models`)
 and one validation of all five contracts against that build (`warehouse.nightly.validate_contracts`, results
@@ -14,24 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import time
-import uuid
 
 import psycopg
+from _scratch import scratch_database  # bench/ is on sys.path when a script runs
 
 from sandbox.launcher import running_sandbox
 from warehouse.config import LOCAL_DIR
-from warehouse.embedded import EmbeddedPostgres
 
 TOKEN = "bench-token"
 SOURCES = ("hubspot", "google_ads", "meta_ads", "linkedin_ads")
-
-
-def server_url() -> str:
-    if os.environ.get("WAREHOUSE_URL"):
-        return os.environ["WAREHOUSE_URL"].rpartition("/")[0] + "/postgres"
-    postgres = EmbeddedPostgres(LOCAL_DIR / "postgres")
-    postgres.start()
-    return postgres.url("postgres")
 
 
 def load_raw(seed: int, scale: int) -> float:
@@ -66,13 +57,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    server = server_url()
-    name = f"bench_contracts_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = f"{server.rpartition('/')[0]}/{name}"
-    os.environ.update({"WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(LOCAL_DIR / "bench" / name)})
-    try:
+    with scratch_database() as url:
+        os.environ.update({"WAREHOUSE_URL": url, "DBT_TARGET_PATH": str(LOCAL_DIR / "bench" / url.rpartition("/")[2])})
         from warehouse import nightly
 
         loaded = load_raw(args.seed, args.scale)
@@ -83,15 +69,12 @@ def main() -> int:
             print(f"dbt build failed: {built}")
             return 1
         validate_seconds, validated = timed(nightly.validate_contracts, "bench")
-        print(f"contacts in raw: {contacts:,} (scale {args.scale:,}; all sources loaded in {loaded:.1f} s)")
-        print(f"dbt build (seeds, models, tests): {build_seconds:.1f} s")
-        print(f"validate all contracts: {validate_seconds:.1f} s")
-        outcome = "every blocking contract kept" if not isinstance(validated, Exception) else str(validated)[:500]
-        print(f"contracts: {outcome}")
-        print(f"ratio validation / build: {validate_seconds / build_seconds:.2f} (target < 1)")
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
+    print(f"contacts in raw: {contacts:,} (scale {args.scale:,}; all sources loaded in {loaded:.1f} s)")
+    print(f"dbt build (seeds, models, tests): {build_seconds:.1f} s")
+    print(f"validate all contracts: {validate_seconds:.1f} s")
+    outcome = "every blocking contract kept" if not isinstance(validated, Exception) else str(validated)[:500]
+    print(f"contracts: {outcome}")
+    print(f"ratio validation / build: {validate_seconds / build_seconds:.2f} (target < 1)")
     return 0
 
 

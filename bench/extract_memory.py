@@ -21,17 +21,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import psycopg
+from _scratch import scratch_database  # bench/ is on sys.path when a script runs
 
 from sandbox.launcher import REPO_ROOT, running_sandbox
-from warehouse import services
 
 TOKEN = "bench-token"
 TARGET_BYTES = 500_000_000
@@ -58,19 +55,6 @@ class Run:
     @property
     def rate(self) -> float:
         return self.records / self.seconds
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    server = services.ensure_warehouse()
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    try:
-        yield f"{server.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 class RssSamples:

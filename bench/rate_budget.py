@@ -20,20 +20,17 @@ from __future__ import annotations
 import argparse
 import datetime
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psycopg
 import requests
+from _scratch import scratch_database  # bench/ is on sys.path when a script runs
 
 from extractors.core.http import HttpClient
 from extractors.hubspot import client as hubspot_client
 from extractors.hubspot.streams import STREAMS
 from extractors.runner import RunOptions, StreamReport, run_stream
 from sandbox.launcher import running_sandbox
-from warehouse import services
 from warehouse.config import Secret, SourceSettings
 
 TOKEN = "bench-token"
@@ -53,19 +50,6 @@ class Measured:
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    server = services.ensure_warehouse()
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'create database "{name}"')
-    try:
-        yield f"{server.rpartition('/')[0]}/{name}"
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 @dataclass
