@@ -44,7 +44,7 @@ def _night(env: dict[str, str], logical_date: str, name: str, dag_ids: list[str]
     log_path = services.LOG_DIR / f"{name}.log"
     print(f"warehouse {summary.without_password(env['WAREHOUSE_URL'])}")
     dag_ids = dag_ids or night_dag_ids()
-    print(f"running {', then '.join(dag_ids)} for {logical_date} with `airflow dags test` (log: {log_path}) ...")
+    print(f"running {', then '.join(dag_ids)} for {logical_date} (dag.test, one process; log: {log_path}) ...")
     try:
         run_night(env, logical_date, log_path, dag_ids)
     except NightFailedError as exc:

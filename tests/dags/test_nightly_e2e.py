@@ -1,4 +1,4 @@
-"""Two nights under `airflow dags test` (every ingestion DAG, then build_warehouse), each against the sandbox as
+"""Two nights under `dag.test()` (every ingestion DAG, then build_warehouse), each against the sandbox as
 it stood that night, with the published marts checked against the story's ground truth; then a rerun of the
 first night publishes the same marts as the first time."""
 
