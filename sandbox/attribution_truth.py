@@ -34,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sandbox.ads.story import CHANNEL
 from sandbox.ads.truth import delivery_rows
 from sandbox.story import ContactView, Stage, Story, parse_instant, to_ms
-from sandbox.truth import first_entry, to_reporting_currency
+from sandbox.truth import active_people, first_entry, to_reporting_currency
 
 # (first touch, milestone, last touch, spread) shares: the seed glossary_attribution_models.
 ATTRIBUTION_MODELS: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {
@@ -151,13 +151,7 @@ def people_touch_points_and_conversions(
     """Per person (active contacts at ``as_of`` grouped by normalised email): touch points in order, conversions."""
     story = Story(seed, scale, dict(faults or {}))
     now_ms = to_ms(parse_instant(as_of) if isinstance(as_of, str) else as_of)
-    people: dict[str, list[ContactView]] = {}
-    for index in range(story.count_at(now_ms)):
-        view = story.view(index, now_ms)
-        if view.archived:
-            continue
-        email = (view.email or "").strip().lower()
-        people.setdefault(email or f"id:{view.id}", []).append(view)
+    people = active_people(story, now_ms)
     result = []
     for views in people.values():
         touches = sorted(

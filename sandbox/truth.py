@@ -148,13 +148,7 @@ def funnel_by_week_and_channel(
     """
     story = Story(seed, scale, dict(faults or {}))
     now_ms = _as_ms(as_of)
-    people: dict[str, list[ContactView]] = {}
-    for index in range(story.count_at(now_ms)):
-        view = story.view(index, now_ms)
-        if view.archived:
-            continue
-        email = (view.email or "").strip().lower()
-        people.setdefault(email or f"id:{view.id}", []).append(view)
+    people = active_people(story, now_ms)
     funnel: dict[WeekChannel, FunnelCounts] = {}
 
     def add(ms: int, channel: str, metric: str, amount: int | Decimal = 1) -> None:
@@ -198,3 +192,16 @@ def funnel_rows(funnel: Mapping[WeekChannel, FunnelCounts]) -> list[dict[str, ob
         {"week": week.isoformat(), "channel": channel, **funnel[(week, channel)].as_row()}
         for week, channel in sorted(funnel)
     ]
+
+
+def active_people(story: Story, now_ms: int) -> dict[str, list[ContactView]]:
+    """The contacts active at ``now_ms``, grouped into people by normalised email (a contact without one is its
+    own person), as the warehouse deduplicates them."""
+    people: dict[str, list[ContactView]] = {}
+    for index in range(story.count_at(now_ms)):
+        view = story.view(index, now_ms)
+        if view.archived:
+            continue
+        email = (view.email or "").strip().lower()
+        people.setdefault(email or f"id:{view.id}", []).append(view)
+    return people
