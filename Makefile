@@ -50,7 +50,7 @@ ui: $(STAMP) ## Airflow standalone (UI, scheduler) with these DAGs on the local 
 	@$(PY) -m warehouse ui
 
 .PHONY: bench
-bench: $(STAMP) ## Benchmarks, ratios measured in one run: DAG parse, sandbox throughput, loader vs COPY, 1M extract memory, rate budget, contracts vs build, impact report
+bench: $(STAMP) ## Benchmarks, ratios measured in one run: DAG parse, sandbox throughput, loader vs COPY, 1M extract memory, rate budget, contracts vs build, incremental vs full build, impact report
 	@$(PY) bench/dag_parse.py
 	@$(PY) bench/sandbox_throughput.py
 	@$(PY) bench/story_generation.py
@@ -58,6 +58,7 @@ bench: $(STAMP) ## Benchmarks, ratios measured in one run: DAG parse, sandbox th
 	@$(PY) bench/extract_memory.py
 	@$(PY) bench/rate_budget.py
 	@$(PY) bench/contracts_vs_build.py
+	@$(PY) bench/incremental_build.py
 	@$(PY) bench/impact_report.py
 
 .PHONY: night

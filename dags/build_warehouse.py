@@ -5,7 +5,9 @@ The warehouse night, once every ingestion DAG's raw tables have landed (schedule
 
 1. **resolve_as_of**: the instant the numbers are as of: the earliest `as_of` the triggering ingestion runs
    reported (their data interval end), or this run's own data interval end for a manual run or a backfill.
-2. **prepare_build**: drops leftover `build_*` schemas and the previous run results.
+2. **prepare_build**: drops leftover `build_*` schemas and the previous run results, then copies the
+   published incremental staging tables into the new build schemas when their code is unchanged, so dbt only
+   rebuilds the records that changed since (`warehouse/incremental.py`).
 3. **dbt** (astronomer-cosmos `DbtTaskGroup`, loaded from `dbt_project/target/manifest.json`): seeds, models
    and each model's tests into the build schemas `build_*`, with `--vars {as_of: ...}`. Execution mode
    `SMARKETING_DBT_EXECUTION_MODE` (`watcher` by default: one `dbt build` process, one task per model
@@ -58,10 +60,10 @@ def build_warehouse() -> None:
         return orchestration.resolve_as_of(context)
 
     @task(retries=0)
-    def prepare_build() -> None:
+    def prepare_build(as_of: str) -> list[str]:
         from warehouse import orchestration
 
-        orchestration.prepare_build()
+        return orchestration.prepare_build(as_of)
 
     @task(retries=0)
     def validate_contracts(run_id: str | None = None) -> dict[str, int]:
@@ -84,7 +86,7 @@ def build_warehouse() -> None:
     as_of = resolve_as_of()
     dbt = dbt_task_group("dbt", "{{ ti.xcom_pull(task_ids='resolve_as_of') }}")
     published = publish(as_of)
-    as_of >> prepare_build() >> dbt >> validate_contracts() >> published >> run_summary()
+    prepare_build(as_of) >> dbt >> validate_contracts() >> published >> run_summary()
 
 
 build_warehouse()

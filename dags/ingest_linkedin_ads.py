@@ -2,7 +2,7 @@
 ### ingest_linkedin_ads
 
 LinkedIn Marketing API into `raw`: one task per stream
-(accounts, campaign_daily), each updating the Asset of its raw
+(accounts, campaigns, campaign_daily), each updating the Asset of its raw
 table (`raw.linkedin_ads__<stream>`).
 
 - **Schedule**: `SMARKETING_INGEST_CRON` (default `0 0 * * *`) in `SMARKETING_TIMEZONE` (default UTC).

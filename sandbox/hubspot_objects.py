@@ -72,7 +72,8 @@ LEAD_STATUSES = (
     "CONNECTED",
     "BAD_TIMING",
 )
-STAGE_DATE_PROPERTIES = tuple(f"hs_lifecyclestage_{stage.value}_date" for stage in Stage)
+STAGE_DATE_PROPERTY = {stage: f"hs_lifecyclestage_{stage.value}_date" for stage in Stage}
+STAGE_DATE_PROPERTIES = tuple(STAGE_DATE_PROPERTY.values())
 DEAL_STAGE_IDS = tuple(stage for stage, _, _ in DEAL_STAGES)
 DEAL_DATE_ENTERED = tuple(f"hs_v2_date_entered_{stage}" for stage in DEAL_STAGE_IDS)
 
@@ -272,7 +273,7 @@ class Contacts(ObjectType):
             updated_ms=view.updated_ms,
             archived_ms=view.profile.archived_ms if view.archived else None,
             properties=contact_properties(view),
-            history={name: view.history(name) for name in self.tracked},
+            history={name: view.histories.get(name, []) for name in self.tracked},  # shared lists: never mutated
         )
 
     def scan(self, start: int) -> Iterator[Item]:
@@ -323,7 +324,7 @@ def contact_properties(view: ContactView) -> Properties:
     properties.update(dict.fromkeys(STAGE_DATE_PROPERTIES))
     # HubSpot keeps the *latest* entry into a stage here; first entries come from the property history.
     for entered, at_ms in view.stage_entries:
-        properties[f"hs_lifecyclestage_{entered.value}_date"] = iso_ms(at_ms)
+        properties[STAGE_DATE_PROPERTY[entered]] = iso_ms(at_ms)
     return properties
 
 
@@ -461,11 +462,12 @@ class Engagements(ObjectType):
 
     def item(self, view: ContactView, touch: Touch) -> Item:
         object_id = engagement_id(view.index, touch.slot)
+        at = iso_ms(touch.ms)  # logged when it happened, never edited since
         properties: Properties = {
-            "hs_createdate": iso_ms(touch.ms),
-            "hs_lastmodifieddate": iso_ms(touch.ms),
+            "hs_createdate": at,
+            "hs_lastmodifieddate": at,
             "hs_object_id": object_id,
-            "hs_timestamp": iso_ms(touch.ms),
+            "hs_timestamp": at,
             "hubspot_owner_id": touch.owner_id,
         }
         who = f"{view.profile.firstname} {view.profile.lastname}"
@@ -486,7 +488,7 @@ class Engagements(ObjectType):
             properties.update(
                 hs_meeting_end_time=iso_ms(touch.ms + 1_800_000),
                 hs_meeting_outcome="COMPLETED",
-                hs_meeting_start_time=iso_ms(touch.ms),
+                hs_meeting_start_time=at,
                 hs_meeting_title=f"Intro meeting: {who}",
             )
         position = view.index * ENGAGEMENT_SLOTS + touch.slot

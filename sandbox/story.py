@@ -1,7 +1,9 @@
 """The seeded "smarketing story": a B2B company's contacts, computed lazily from (seed, index).
 
 Every contact has a now-independent *profile* (who they are, when they were created, and the full
-timeline of what will happen to them) drawn from its own ``random.Random`` seeded with (seed, index).
+timeline of what will happen to them) drawn from its own ``random.Random`` seeded with (seed, index), in a
+fixed order; its creation time, merges, planted faults and its company's name come from cheap keyed draws
+instead (``sandbox.streams`` says why: seeding a stream is the expensive part).
 The *view* of a contact at a given ``now`` keeps only the events that have already happened. Nothing is
 ever materialised for the whole population, so a million contacts cost nothing until they are read.
 
@@ -11,29 +13,35 @@ drawn by ``_Journey``. Companies are computed from (seed, company index) the sam
 block of ``MERGE_BLOCK`` indices, so both contacts of a merged pair learn about it in O(1).
 
 Creation times grow with the index (contact ``i`` is created in the i-th slot of an arrival process with
-a weekly and a daily rhythm), so "the contacts that exist at ``now``" is always a prefix of the indices
-and ids ascend with the index.
+a weekly and a daily rhythm, jittered by one keyed draw), so "the contacts that exist at ``now``" is always a
+prefix of the indices and ids ascend with the index.
 
 Changing the order of random draws in this module changes every story: do it deliberately.
 """
 
 from __future__ import annotations
 
+import bisect
 import enum
+import itertools
 import math
+import operator
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from functools import cached_property
-from typing import TYPE_CHECKING
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from zoneinfo import ZoneInfo
+
+from sandbox.streams import pick, stream, uniform, uniforms
 
 if TYPE_CHECKING:
     from sandbox.touches import FormTouch
 
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday: the first contact can be created from here on
 DEFAULT_NOW = datetime(2026, 3, 30, tzinfo=UTC)
+_UNIX_EPOCH_DATE = date(1970, 1, 1)
 DAY_MS = 86_400_000
 EPOCH_MS = int(EPOCH.timestamp() * 1000)
 DEFAULT_NOW_MS = int(DEFAULT_NOW.timestamp() * 1000)
@@ -64,6 +72,7 @@ class Stage(enum.Enum):
         return _CANONICAL[self]
 
 
+_STAGE_OF_VALUE = {stage.value: stage for stage in Stage}  # Stage(value), without the enum machinery per call
 _CANONICAL = {
     Stage.SUBSCRIBER: "subscriber",
     Stage.LEAD: "lead",
@@ -121,6 +130,7 @@ COMPANY_SUFFIXES = (
     "Analytics", "Systems", "Logistics", "Health", "Labs", "Software", "Foods", "Energy", "Robotics",
     "Finance", "Media", "Works", "Cloud", "Retail",
 )  # fmt: skip
+COMPANY_TLDS = (".com", ".io", ".co")
 JOB_TITLES: dict[str, float] = {
     "VP Marketing": 0.08,
     "Head of Growth": 0.07,
@@ -217,8 +227,37 @@ COMPANY_ID_BASE, COMPANY_ID_STEP = 5_000_000_001, 2
 DEAL_ID_BASE, DEAL_ID_STEP = 7_000_000_001, 3
 ENGAGEMENT_ID_BASE, ENGAGEMENT_SLOTS = 9_000_000_001, 8  # engagement k of contact i: BASE + 8 i + k
 
+Option = TypeVar("Option")
+Value = TypeVar("Value")
+
+
+class memo(Generic[Value]):  # noqa: N801 - used like functools.cached_property
+    """``functools.cached_property`` without its lock: Python 3.11 takes one on the first read of every property,
+    a few times per contact served. The values are pure functions of a frozen object, so two threads racing on a
+    first read at worst compute the same value twice."""
+
+    def __init__(self, method: Callable[[Any], Value]) -> None:
+        self.method = method
+        self.name = method.__name__
+        self.__doc__ = method.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> memo[Value]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> Value: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> Value | memo[Value]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.method(instance)  # later reads find it there, not here
+        return value
+
+
 # One property change: (at ms, property, new value, sourceType, sourceId, updatedByUserId)
 Change = tuple[int, str, str | None, str, str | None, int | None]
+_at = operator.itemgetter(0)  # a change's time: the sort key of timelines
 
 
 @dataclass(frozen=True)
@@ -293,9 +332,9 @@ class Profile:
     merged_into: str | None = None  # id of the contact this one was merged into
     form_touches: tuple[FormTouch, ...] = ()  # tagged form submissions (their UTM writes are in ``changes``)
 
-    @cached_property
+    @memo
     def stage_entries(self) -> tuple[tuple[Stage, int], ...]:
-        return tuple((Stage(value), ms) for ms, name, value, *_ in self.changes if name == "lifecyclestage")
+        return tuple((_STAGE_OF_VALUE[value], ms) for ms, name, value, *_ in self.changes if name == "lifecyclestage")
 
 
 @dataclass(frozen=True)
@@ -320,13 +359,13 @@ class ContactView:
     def created_ms(self) -> int:
         return self.profile.created_ms
 
-    @cached_property
+    @memo
     def changes(self) -> tuple[Change, ...]:
         """Property changes up to now, as recorded: unknown_lifecycle rewrites the newest lifecyclestage."""
         changes = [change for change in self.profile.changes if change[0] <= self.now_ms]
         drift = self._drift_change()
         if drift is not None:  # a real write: it is in the history and moves lastmodifieddate
-            changes = sorted((*changes, drift), key=lambda change: change[0])
+            changes = sorted((*changes, drift), key=_at)
         if "unknown_lifecycle" in self.faults:
             for position in range(len(changes) - 1, -1, -1):
                 if changes[position][1] == "lifecyclestage":
@@ -346,33 +385,33 @@ class ContactView:
         value = DRIFT_VALUES[self.profile.index % len(DRIFT_VALUES)]
         return (at, DRIFT_PROPERTY, value, "INTEGRATION", "sandbox-drift", None)
 
-    @cached_property
+    @memo
     def values(self) -> dict[str, str | None]:
-        """Current value of every property that changes over time."""
-        return {name: value for _, name, value, *_ in self.changes}
+        """Current value of every property that changes over time: the newest entry of its history."""
+        return {name: changes[0][2] for name, changes in self.histories.items()}
 
     def history(self, name: str) -> list[Change]:
         """Changes of property ``name``, newest first (as HubSpot lists them)."""
-        return list(self._histories.get(name, ()))
+        return list(self.histories.get(name, ()))
 
-    @cached_property
-    def _histories(self) -> dict[str, list[Change]]:
+    @memo
+    def histories(self) -> dict[str, list[Change]]:
         """Every changed property's changes, newest first: one pass over the timeline for all of them."""
         histories: dict[str, list[Change]] = {}
         for change in reversed(self.changes):
             histories.setdefault(change[1], []).append(change)
         return histories
 
-    @cached_property
+    @memo
     def stage_entries(self) -> tuple[tuple[Stage, int], ...]:
         """True lifecycle stage entries up to now (faults do not change what happened)."""
         return tuple(entry for entry in self.profile.stage_entries if entry[1] <= self.now_ms)
 
-    @cached_property
+    @memo
     def recorded_stage_entries(self) -> tuple[tuple[Stage | None, int], ...]:
         """Lifecycle stage entries as the CRM recorded them; None for a planted unknown value."""
         return tuple(
-            (None if value == UNKNOWN_LIFECYCLE_VALUE else Stage(value), ms)
+            (_STAGE_OF_VALUE.get(value), ms)  # None for the planted UNKNOWN_LIFECYCLE_VALUE
             for ms, name, value, *_ in self.changes
             if name == "lifecyclestage"
         )
@@ -446,7 +485,7 @@ class DealView:
         """The amount as recorded in the CRM (``deal.amount`` stays the true one)."""
         return -self.deal.amount if self.negative_amount else self.deal.amount
 
-    @cached_property
+    @memo
     def stages(self) -> tuple[tuple[str, int], ...]:
         return tuple(entry for entry in self.deal.stages if entry[1] <= self.now_ms)
 
@@ -525,11 +564,25 @@ def _diurnal(fraction: float) -> float:
     return fraction + _DIURNAL_STRENGTH * math.sin(2 * math.pi * fraction) / (2 * math.pi)
 
 
-def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
-    return rng.choices(tuple(weights), weights=tuple(weights.values()))[0]
+class _Weighted:
+    """Options with relative weights, summed once."""
+
+    def __init__(self, weights: Mapping[str, float]) -> None:
+        self.options = tuple(weights)
+        self.cumulative = tuple(itertools.accumulate(weights.values()))
+
+    def draw(self, rng: random.Random) -> str:
+        """What ``rng.choices(options, weights)[0]`` draws (the same bisection of one ``random()``), without
+        building its lists on every call."""
+        last = len(self.options) - 1
+        return self.options[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1], 0, last)]
 
 
-def _pick(rng: random.Random, shares: tuple[tuple[str, float], ...]) -> str | None:
+_JOB_TITLE_WEIGHTS = _Weighted(JOB_TITLES)
+_SOURCE_WEIGHTS = _Weighted({name: share for name, (share, _) in SOURCES.items()})
+
+
+def _pick(rng: random.Random, shares: tuple[tuple[Option, float], ...]) -> Option | None:
     """The first option whose cumulative share exceeds one uniform draw; None for the remainder."""
     draw = rng.random()
     for option, share in shares:
@@ -541,6 +594,17 @@ def _pick(rng: random.Random, shares: tuple[tuple[str, float], ...]) -> str | No
 
 def _delay(rng: random.Random, mean_days: float) -> int:
     return max(1, int(rng.expovariate(1 / mean_days) * DAY_MS))
+
+
+def _lognormal_of(draw: float, angle: float, mu: float, sigma: float) -> float:
+    """A lognormal variate (as ``random.lognormvariate(mu, sigma)``) from two uniform draws (Box-Muller)."""
+    normal = math.sqrt(-2.0 * math.log(1.0 - draw)) * math.cos(2.0 * math.pi * angle)
+    return math.exp(mu + sigma * normal)
+
+
+def _delay_of(draw: float, mean_days: float) -> int:
+    """An exponential delay (ms, at least 1) with mean ``mean_days``, from a uniform ``draw`` in [0, 1)."""
+    return max(1, int(-math.log(1.0 - draw) * mean_days * DAY_MS))
 
 
 def index_of(object_id: str, base: int, step: int) -> int | None:
@@ -571,9 +635,9 @@ class Story:
         if self.scale < 0:
             raise ValueError("scale must not be negative")
 
-    def _rng(self, *parts: object) -> random.Random:
-        # str seeds are hashed with SHA-512: stable across processes and Python builds (unlike hash()).
-        return random.Random(":".join(str(part) for part in (self.seed, *parts)))  # noqa: S311 - simulation
+    def _stream(self, *parts: object) -> random.Random:
+        """The random stream of ``parts`` in this story; one per contact (``sandbox.streams`` says why)."""
+        return stream(self.seed, *parts)
 
     @cached_property
     def _contacts_per_mass(self) -> float:
@@ -581,7 +645,7 @@ class Story:
 
     @cached_property
     def owners(self) -> tuple[Owner, ...]:
-        rng = self._rng("owners")
+        rng = self._stream("owners")
         owners = []
         for position, (first, last) in enumerate(OWNER_NAMES[:OWNER_COUNT]):
             owners.append(
@@ -605,15 +669,12 @@ class Story:
     def _user_of_owner(self) -> dict[str, int]:
         return {owner.id: owner.user_id for owner in self.owners}
 
-    def _created_ms(self, index: int, rng: random.Random) -> int:
-        """Creation time of the contact in slot ``index``; the first draw of its random stream."""
-        mass = (index + rng.random()) / self._contacts_per_mass
+    def created_ms(self, index: int) -> int:
+        """Creation time of the contact in slot ``index``: a keyed draw, so no stream is built to know it."""
+        mass = (index + uniform(self.seed, "arrival", index)) / self._contacts_per_mass
         days = _mass_to_days(mass)
         whole = math.floor(days)
         return EPOCH_MS + int((whole + _diurnal(days - whole)) * DAY_MS)
-
-    def created_ms(self, index: int) -> int:
-        return self._created_ms(index, self._rng(index))
 
     def count_at(self, now_ms: int) -> int:
         """Number of contacts created at or before ``now_ms`` (they are a prefix of the indices)."""
@@ -633,15 +694,15 @@ class Story:
 
     def _base_profile(self, index: int) -> Profile:
         """Contact ``index`` before merges are applied."""
-        rng = self._rng(index)
-        created_ms = self._created_ms(index, rng)
+        rng = self._stream(index)
+        created_ms = self.created_ms(index)
         contact_id = str(CONTACT_ID_BASE + CONTACT_ID_STEP * index + rng.randrange(CONTACT_ID_STEP))
         firstname = rng.choice(FIRST_NAMES)
         lastname = rng.choice(LAST_NAMES)
         company_index = rng.randrange(index // 4 + 1)  # companies exist before their contacts
-        company = self.company(company_index)
-        jobtitle = _weighted(rng, JOB_TITLES)
-        source = _weighted(rng, {name: share for name, (share, _) in SOURCES.items()})
+        company_name, company_domain, _ = self.company_brand(company_index)
+        jobtitle = _JOB_TITLE_WEIGHTS.draw(rng)
+        source = _SOURCE_WEIGHTS.draw(rng)
         score_jitter = rng.randrange(16)
         owner_id = rng.choice(self.owner_ids)
         journey = _Journey(rng, created_ms, source, score_jitter, owner_id, self._user_of_owner[owner_id])
@@ -649,13 +710,13 @@ class Story:
         journey.run(SOURCES[source][1])
         for _ in range(rng.randrange(4)):  # late edits: the job title is restated
             at = created_ms + int(rng.expovariate(1 / 15) * DAY_MS)
-            journey.change(at, "jobtitle", _weighted(rng, JOB_TITLES), "INTEGRATION", "enrichment")
+            journey.change(at, "jobtitle", _JOB_TITLE_WEIGHTS.draw(rng), "INTEGRATION", "enrichment")
         deal = None
         if journey.deal_stages:
             deal = Deal(
                 index=index,
                 id=str(DEAL_ID_BASE + DEAL_ID_STEP * index + rng.randrange(DEAL_ID_STEP)),
-                name=f"{company.name} - {journey.product}",
+                name=f"{company_name} - {journey.product}",
                 amount=journey.amount,
                 currency=journey.currency,
                 product=journey.product,
@@ -671,16 +732,16 @@ class Story:
         # Tagged form submissions draw last: appended to the stream, they leave every earlier draw as it was.
         form_touches, utm_writes = self._form_touches(index, source, created_ms, rng)
         journey.changes.extend(utm_writes)
-        changes = sorted(journey.changes, key=lambda change: change[0])  # stable: same-ms order kept
+        changes = sorted(journey.changes, key=_at)  # stable: same-ms order kept
         profile = Profile(
             index=index,
             id=contact_id,
             created_ms=created_ms,
             firstname=firstname,
             lastname=lastname,
-            email=f"{firstname}.{lastname}{index}@{company.domain}".lower(),
+            email=f"{firstname}.{lastname}{index}@{company_domain}".lower(),
             company_index=company_index,
-            company=company.name,
+            company=company_name,
             jobtitle=jobtitle,
             source=source,
             owner_id=owner_id,
@@ -693,8 +754,8 @@ class Story:
         return _cut(profile, archived_ms) if archived_ms is not None else profile
 
     def _lost_reason(self, index: int) -> str:
-        """The reason sales gives for contact ``index``'s lost deal: its own stream, so no other draw moves."""
-        return self._rng(index, "lost-reason").choice(LOST_REASONS)
+        """The reason sales gives for contact ``index``'s lost deal: its own keyed draw, so no other draw moves."""
+        return pick(LOST_REASONS, uniform(self.seed, index, "lost-reason"))
 
     def _form_touches(
         self, index: int, source: str, created_ms: int, rng: random.Random
@@ -707,14 +768,22 @@ class Story:
 
     def _merge_pair(self, index: int) -> tuple[int, int, int] | None:
         """(survivor, merged-away, merged at ms) of the block holding ``index``, if that block has a merge."""
-        block = index // MERGE_BLOCK
-        rng = self._rng("merge", block)
-        if rng.random() >= MERGE_PROBABILITY:
+        return self._block_merges(index // MERGE_BLOCK)
+
+    @cached_property
+    def _block_merges(self) -> Callable[[int], tuple[int, int, int] | None]:
+        """``_block_merge``, remembered for the last few blocks: a scan asks every block once per contact in it."""
+        return lru_cache(maxsize=64)(self._block_merge)
+
+    def _block_merge(self, block: int) -> tuple[int, int, int] | None:
+        happens, first, second, delay = uniforms(4, self.seed, "merge", block)  # keyed draws: no stream
+        if happens >= MERGE_PROBABILITY:
             return None
-        survivor, merged = sorted(rng.sample(range(MERGE_BLOCK), 2))
-        survivor += block * MERGE_BLOCK
-        merged += block * MERGE_BLOCK
-        merge_ms = max(self.created_ms(survivor), self.created_ms(merged)) + _delay(rng, 10.0)
+        one = int(first * MERGE_BLOCK)
+        other = int(second * (MERGE_BLOCK - 1))  # one of the other slots, equally likely
+        other += other >= one
+        survivor, merged = sorted((block * MERGE_BLOCK + one, block * MERGE_BLOCK + other))
+        merge_ms = max(self.created_ms(survivor), self.created_ms(merged)) + _delay_of(delay, 10.0)
         return survivor, merged, merge_ms
 
     def profile(self, index: int) -> Profile:
@@ -729,12 +798,12 @@ class Story:
         if index == merged:
             return replace(_cut(profile, merge_ms), merged_into=other.id)
         change: Change = (merge_ms, "hs_merged_object_ids", other.id, "CRM_UI", None, None)
-        return replace(profile, changes=tuple(sorted((*profile.changes, change), key=lambda item: item[0])))
+        return replace(profile, changes=tuple(sorted((*profile.changes, change), key=_at)))
 
     def faults_of(self, index: int) -> tuple[frozenset[str], str | None]:
         """Planted faults of contact ``index`` and, for duplicate_email, the email it copies.
 
-        Each fault draws from its own stream, so raising a rate only adds contacts to the faulty set.
+        Each fault has its own keyed draws, so raising a rate only adds contacts to the faulty set.
         """
         planted: set[str] = set()
         duplicate_of: str | None = None
@@ -742,13 +811,13 @@ class Story:
             rate = self.faults.get(name, 0.0)
             if rate <= 0:
                 continue
-            rng = self._rng(index, "fault", name)
-            if rng.random() >= rate:
+            hit, which = uniforms(2, self.seed, index, "fault", name)
+            if hit >= rate:
                 continue
             if name == "duplicate_email":
                 if index == 0:
                     continue  # nobody earlier to copy from
-                duplicate_of = self.profile(rng.randrange(index)).email
+                duplicate_of = self.profile(int(which * index)).email
             planted.add(name)
         return frozenset(planted), duplicate_of
 
@@ -768,22 +837,32 @@ class Story:
         """Companies created by ``now_ms``: company c exists once contact slot 4c is a minute away."""
         return (self.count_at(now_ms + 60_000) + 3) // 4
 
+    def company_brand(self, company_index: int) -> tuple[str, str, str]:
+        """(name, domain, industry) of a company: keyed draws, as every contact's profile needs them."""
+        prefix_draw, suffix_draw, tld_draw = uniforms(3, self.seed, "company", company_index)
+        prefix, suffix = pick(COMPANY_PREFIXES, prefix_draw), pick(COMPANY_SUFFIXES, suffix_draw)
+        domain = f"{prefix}{suffix}{company_index}{pick(COMPANY_TLDS, tld_draw)}".lower()
+        return f"{prefix} {suffix}", domain, INDUSTRIES[suffix]
+
     def company(self, company_index: int) -> Company:
-        rng = self._rng("company", company_index)
-        prefix, suffix = rng.choice(COMPANY_PREFIXES), rng.choice(COMPANY_SUFFIXES)
-        tld = rng.choice((".com", ".io", ".co"))
-        employees = int(min(50_000, max(2, rng.lognormvariate(math.log(120), 1.4))))
+        """The whole company: its brand, then size, id and tier from keyed draws of their own (a handful)."""
+        name, domain, industry = self.company_brand(company_index)
+        size, size_angle, restated, restated_after, restated_factor, id_draw, tier = uniforms(
+            7, self.seed, "company-details", company_index
+        )
+        employees = int(min(50_000, max(2, _lognormal_of(size, size_angle, math.log(120), 1.4))))
         created_ms = self.company_created_ms(company_index)
         sizes = [(created_ms, employees)]
-        if rng.random() < 0.3:  # a late update restates the head count
-            sizes.append((created_ms + _delay(rng, 30.0), max(2, int(employees * rng.uniform(0.8, 1.5)))))
+        if restated < 0.3:  # a late update restates the head count
+            new_size = max(2, int(employees * (0.8 + 0.7 * restated_factor)))
+            sizes.append((created_ms + _delay_of(restated_after, 30.0), new_size))
         return Company(
             index=company_index,
-            id=str(COMPANY_ID_BASE + COMPANY_ID_STEP * company_index + rng.randrange(COMPANY_ID_STEP)),
-            name=f"{prefix} {suffix}",
-            domain=f"{prefix}{suffix}{company_index}{tld}".lower(),
-            industry=INDUSTRIES[suffix],
-            tier=rng.choice(COMPANY_TIERS),
+            id=str(COMPANY_ID_BASE + COMPANY_ID_STEP * company_index + int(id_draw * COMPANY_ID_STEP)),
+            name=name,
+            domain=domain,
+            industry=industry,
+            tier=pick(COMPANY_TIERS, tier),
             created_ms=created_ms,
             employees=tuple(sizes),
         )
@@ -842,7 +921,7 @@ class _Journey:
 
     def run(self, mql_multiplier: float) -> None:
         rng = self.rng
-        entry = Stage(_pick(rng, tuple((stage.value, share) for stage, share in _ENTRY_STAGES)) or "lead")
+        entry = _pick(rng, _ENTRY_STAGES) or Stage.LEAD
         created_by = "IMPORT" if self.source == "OFFLINE" else "FORM"
         self.stage(self.created_ms, entry, created_by)
         if entry is Stage.OTHER:
@@ -943,5 +1022,14 @@ def to_ms(value: datetime) -> int:
 
 def iso_ms(ms: int) -> str:
     """HubSpot's timestamp format: ISO 8601 in UTC with milliseconds and a Z."""
-    moment = datetime.fromtimestamp(ms // 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    day, rest = divmod(ms, DAY_MS)
+    seconds, millis = divmod(rest, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{_iso_day(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(day: int) -> str:
+    """The date of day ``day`` since 1970-01-01 (UTC); cached: every object renders a few timestamps."""
+    return (_UNIX_EPOCH_DATE + timedelta(days=day)).isoformat()

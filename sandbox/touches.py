@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from sandbox.ads.story import campaign_for_contact, utm_for
+from sandbox.story import iso_ms
 
 UTM_PROPERTIES = ("utm_campaign", "utm_content", "utm_medium", "utm_source")
 # HubSpot form ids (the history's sourceId for sourceType FORM).
@@ -115,8 +115,7 @@ def _touch(seed: int, index: int, number: int, rng: random.Random, ms: int, form
         utm = utm_for(campaign, group)
         return FormTouch(ms, form, kind, platform=campaign.platform, **utm)
     if kind == "email":
-        day = datetime.fromtimestamp(ms // 1000, tz=UTC)
-        month = f"{day.year}-{day.month:02d}"
+        month = iso_ms(ms)[:7]  # YYYY-MM, in UTC
         campaign_name = f"newsletter-{month}" if rng.random() < 0.7 else "nurture-onboarding"
         content = rng.choice(("hero-cta", "article-link", "footer-link"))
         return FormTouch(ms, form, kind, "hubspot", "email", campaign_name, content)

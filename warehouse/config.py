@@ -129,6 +129,8 @@ def source(name: str) -> SourceSettings:
 
 # SMARKETING_DBT_EXECUTION_MODE: Cosmos' execution modes this project supports (dags/_shared/dbt.py).
 DBT_EXECUTION_MODES = ("watcher", "local")
+# SMARKETING_INCREMENTAL: `off` makes every night build the incremental staging tables in full.
+INCREMENTAL_MODES = ("on", "off")
 POOL_SLOTS_PREFIX = "SMARKETING_POOL_SLOTS_"
 
 
@@ -234,6 +236,7 @@ def check(sources: Iterable[str] = (), *, require_warehouse: bool = True) -> Non
         partial(integer, "SMARKETING_TASK_RETRIES", 2),
         partial(integer, "SMARKETING_BUILD_DEADLINE_MINUTES", 120),
         partial(choice, "SMARKETING_DBT_EXECUTION_MODE", "watcher", DBT_EXECUTION_MODES),
+        partial(choice, "SMARKETING_INCREMENTAL", "on", INCREMENTAL_MODES),
         partial(optional_http_url, "SMARKETING_ALERT_WEBHOOK"),
         pool_slots,
     ]

@@ -5,6 +5,7 @@ Heavy imports (dbt, Great Expectations) happen inside the functions, never when 
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 
@@ -26,17 +27,31 @@ def extract(source: str) -> list[dict[str, object]]:
 
 
 def build_models(as_of: str | None = None) -> dict[str, int]:
-    """`dbt build` into the build schemas (after dropping yesterday's leftovers); count results by status.
+    """`dbt build` into the build schemas (started afresh by `prepare_build`); count results by status.
 
     `as_of` (ISO 8601) is the instant the numbers are as of: the DAG passes its data interval's end, so a
-    backfilled night counts what that night could see. Without it dbt uses the time of the build.
+    backfilled night counts what that night could see. Without it the numbers are as of now.
     """
-    drop_build_schemas()
-    args = ["build"]
-    if as_of:
-        args += ["--vars", json.dumps({"as_of": as_of})]
-    run_dbt(*args, target_schema=BUILD_SCHEMA)
+    as_of = as_of or datetime.datetime.now(datetime.UTC).isoformat()
+    prepare_build(as_of)
+    run_dbt("build", "--vars", json.dumps({"as_of": as_of}), target_schema=BUILD_SCHEMA)
     return dbt_result_counts()
+
+
+def prepare_build(as_of: str) -> list[str]:
+    """Start the night's build schemas afresh, carrying over the published incremental tables that are still
+    valid as of `as_of` (warehouse/incremental.py; none with SMARKETING_INCREMENTAL=off); return the tables
+    carried."""
+    from warehouse import incremental
+
+    drop_build_schemas()
+    carry = config.choice("SMARKETING_INCREMENTAL", "on", config.INCREMENTAL_MODES) == "on"
+    with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
+        carried = incremental.carry_into_build(
+            conn, datetime.datetime.fromisoformat(as_of), BUILD_PREFIX, incremental.incremental_models(), carry=carry
+        )
+    log.info("incremental tables carried from the published schemas: %s", ", ".join(carried) or "none")
+    return carried
 
 
 def drop_build_schemas() -> None:

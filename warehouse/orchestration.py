@@ -122,11 +122,12 @@ def resolve_as_of(context: Mapping[str, Any]) -> str:
     return as_of.isoformat()
 
 
-def prepare_build() -> None:
-    """A build starts from no build schemas and no previous run results."""
+def prepare_build(as_of: str) -> list[str]:
+    """A build starts from no previous run results and fresh build schemas, holding only the incremental
+    tables carried over from the published ones (returned)."""
     connections.apply()
-    nightly.drop_build_schemas()
     run_results_path().unlink(missing_ok=True)
+    return nightly.prepare_build(as_of)
 
 
 def run_results_path() -> Path:

@@ -53,7 +53,7 @@ SOURCE_STREAMS: dict[str, tuple[StreamSpec, ...]] = {
     ),
     "google_ads": (StreamSpec("accounts"), StreamSpec("campaign_daily"), StreamSpec("ad_group_daily")),
     "meta_ads": (StreamSpec("accounts"), StreamSpec("campaign_daily"), StreamSpec("adset_daily")),
-    "linkedin_ads": (StreamSpec("accounts"), StreamSpec("campaign_daily")),
+    "linkedin_ads": (StreamSpec("accounts"), StreamSpec("campaigns"), StreamSpec("campaign_daily")),
 }
 
 # Each source's Airflow connection (mapped onto the extractor's environment variables inside the task) and

@@ -4,7 +4,8 @@
     then the newest load batch. Versions modified after `as_of` are ignored, so a backfilled night sees the
     records as they were then even when later nights loaded newer versions. When the same version was read
     both as active and as archived in one batch, archived wins: archiving does not always move HubSpot's
-    last-modified timestamp. -#}
+    last-modified timestamp. On an incremental run of an incremental staging model, only the changed records
+    are read (macros/incremental_staging.sql). -#}
 {% macro latest_versions(relation) %}
     select ranked.*
     from (
@@ -18,7 +19,9 @@
                     raw_rows.is_deleted desc
             ) as version_rank
         from {{ relation }} as raw_rows
-        where raw_rows.cursor_value is null or raw_rows.cursor_value <= {{ as_of() }}
+        where
+            (raw_rows.cursor_value is null or raw_rows.cursor_value <= {{ as_of() }})
+            {{ only_changed_records(relation) }}
     ) as ranked
     where ranked.version_rank = 1
 {% endmacro %}

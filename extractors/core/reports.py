@@ -160,7 +160,7 @@ class Reader(Protocol):
     def pages(self, client: ReportClient, account: Account, since: Day, until: Day) -> Iterator[Page]: ...
 
 
-def _with_account(records: list[Record], account: Account) -> list[Record]:
+def with_account(records: list[Record], account: Account) -> list[Record]:
     """The API rows as served, plus the account id (not every platform repeats it in each row)."""
     return [{**record, "account_id": account.id} if isinstance(record, dict) else record for record in records]
 
@@ -187,7 +187,7 @@ class SearchStreamReader:
                 records = batch.get("results", []) if isinstance(batch, dict) else None
                 if not isinstance(records, list):
                     raise ExtractError(f"{client.source}: batch {number} of {client.url(path)} has no 'results' list")
-                yield Page(number, _with_account(records, account), client.url(path))
+                yield Page(number, with_account(records, account), client.url(path))
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ class InsightsReader:
             else:
                 pages = self._async(client, account, path, params)
             for page in pages:
-                yield Page(page.number, _with_account(page.records, account), page.url)
+                yield Page(page.number, with_account(page.records, account), page.url)
 
     def _async(self, client: ReportClient, account: Account, path: str, params: Mapping[str, str]) -> Iterator[Page]:
         started = client.request_json("POST", path, params={k: v for k, v in params.items() if k != "limit"})
@@ -292,7 +292,7 @@ class SlicedRangeReader:
                 log.info("%s: %s..%s reached %d elements; splitting", client.source, start, end, len(records))
                 pending[:0] = [(start, middle), (middle + datetime.timedelta(days=1), end)]
                 continue
-            yield Page(number, _with_account(records, account), client.url(path.split("?")[0]))
+            yield Page(number, with_account(records, account), client.url(path.split("?")[0]))
 
 
 # --- the stream declaration and its run ---------------------------------------------------------------------

@@ -1,15 +1,20 @@
 """What is special about talking to LinkedIn's Marketing API: the version header, Rest.li 2.0 query syntax
-(`List(...)`, `(start:(year:..))`, URNs percent-encoded inside), and analytics without paging."""
+(`List(...)`, `(start:(year:..))`, URNs percent-encoded inside), analytics without paging, and search finders
+(ad accounts, campaigns) paged by cursor since version 202401 (`pageSize`, then `pageToken` set to the previous
+answer's `metadata.nextPageToken` until there is none)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
 
-from extractors.core.http import RETRYABLE_STATUS, ExtractError
+from extractors.core.http import RETRYABLE_STATUS
+from extractors.core.pagination import Page, results_of
 from extractors.core.ratelimit import RateLimiter
-from extractors.core.reports import Account, Day, ReportClient, date_option, int_option
+from extractors.core.reports import Account, Day, ReportClient, date_option, int_option, with_account
 from warehouse import config
 from warehouse.config import SourceSettings
 
@@ -46,20 +51,38 @@ def analytics_query(pivot: str, fields: str):
     return query
 
 
-def discover(client: ReportClient) -> list[Account]:
-    """`adAccounts?q=search`, paged with start/count. LinkedIn reports every account's days in UTC."""
-    accounts: list[Account] = []
-    start = 0
+def search_pages(client: ReportClient, path: str, params: Mapping[str, str] | None = None) -> Iterator[Page]:
+    """Every page of a search finder (`q=search`), following `metadata.nextPageToken`."""
+    query = {"q": "search", "pageSize": str(PAGE_SIZE), **(params or {})}
+    number = 0
     while True:
-        body = client.get_json("/rest/adAccounts", {"q": "search", "start": start, "count": PAGE_SIZE})
-        elements = body.get("elements") if isinstance(body, dict) else None
-        if not isinstance(elements, list):
-            raise ExtractError(f"{SOURCE}: adAccounts answered without elements: {str(body)[:200]}")
-        for element in elements:
-            accounts.append(Account(str(element.get("id")), element.get("currency"), "UTC", element))
-        if len(elements) < PAGE_SIZE:
-            return accounts
-        start += len(elements)
+        number += 1
+        body = client.get_json(path, query)
+        yield Page(number, results_of(body, "elements", client, path, number), client.url(path))
+        token = ((body.get("metadata") or {}) if isinstance(body, dict) else {}).get("nextPageToken")
+        if not token:
+            return
+        query = {**query, "pageToken": token}
+
+
+def discover(client: ReportClient) -> list[Account]:
+    """`adAccounts?q=search`, every page. LinkedIn reports every account's days in UTC."""
+    return [
+        Account(str(element.get("id")), element.get("currency"), "UTC", element)
+        for page in search_pages(client, "/rest/adAccounts")
+        for element in page.records
+    ]
+
+
+@dataclass(frozen=True)
+class AccountSearchReader:
+    """A search finder under each ad account (`/rest/adAccounts/{id}/adCampaigns`): all of it, whatever the days."""
+
+    resource: str
+
+    def pages(self, client: ReportClient, account: Account, since: Day, until: Day) -> Iterator[Page]:
+        for page in search_pages(client, f"/rest/adAccounts/{account.id}/{self.resource}"):
+            yield Page(page.number, with_account(page.records, account), page.url)
 
 
 def make_client(settings: SourceSettings) -> ReportClient:

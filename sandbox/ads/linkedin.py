@@ -5,11 +5,15 @@ Reproduced on purpose: ``Authorization: Bearer`` (401 ``INVALID_ACCESS_TOKEN`` /
 ``LinkedIn-Version: YYYYMM`` header (426 without it) and Rest.li 2.0 syntax (``X-Restli-Protocol-Version:
 2.0.0``; ``List(...)`` and ``(start:(year:..,month:..,day:..),end:(...))`` values); only the requested
 ``fields`` come back (without ``fields``: impressions and clicks only); at most 20 fields; days in UTC;
-**no paging**: an answer over ``max_elements`` (15,000 by default) is cut silently.
+**no paging**: an answer over ``max_elements`` (15,000 by default) is cut silently. The search finders
+(``q=search`` on adAccounts, adCampaignGroups, adCampaigns) page by cursor, as LinkedIn's do since version
+202401: ``pageSize`` (default 100, at most 1,000) and ``pageToken``, the ``metadata.nextPageToken`` of the
+previous page, absent on the last one.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +24,7 @@ from sandbox.ads.truth import FX_TO_USD
 from sandbox.server import Request, Response
 
 DEFAULT_MAX_ELEMENTS = 15_000
+SEARCH_PAGE_SIZE, SEARCH_MAX_PAGE_SIZE = 100, 1_000
 MAX_FIELDS = 20
 ANALYTICS_FIELDS = (
     "dateRange", "pivotValues", "impressions", "clicks", "landingPageClicks", "costInLocalCurrency", "costInUsd",
@@ -29,6 +34,24 @@ PIVOTS = {"CAMPAIGN": "urn:li:sponsoredCampaign", "CAMPAIGN_GROUP": "urn:li:spon
 _DATE = r"\(year:(\d{4}),month:(\d{1,2}),day:(\d{1,2})\)"
 _RANGE = re.compile(rf"^\(start:{_DATE}(?:,end:{_DATE})?\)$")
 _LIST = re.compile(r"^List\((.*)\)$")
+
+
+def _search_page(request: Request, elements: list[dict[str, object]]) -> dict[str, object]:
+    """One page of a search finder's answer: `pageSize` elements from where `pageToken` points."""
+    size_text = request.param("pageSize") or str(SEARCH_PAGE_SIZE)
+    if not size_text.isdigit() or not 1 <= int(size_text) <= SEARCH_MAX_PAGE_SIZE:
+        raise _bad(f"Invalid value for param 'pageSize': {size_text!r} (1 to {SEARCH_MAX_PAGE_SIZE})")
+    size, offset = int(size_text), 0
+    token = request.param("pageToken")
+    if token is not None:
+        try:
+            offset = int(base64.urlsafe_b64decode(token.encode()).decode().removeprefix("offset:"))
+        except ValueError:
+            raise _bad(f"Invalid value for param 'pageToken': {token!r}") from None
+    page: dict[str, object] = {"elements": elements[offset : offset + size], "metadata": {}}
+    if offset + size < len(elements):
+        page["metadata"] = {"nextPageToken": base64.urlsafe_b64encode(f"offset:{offset + size}".encode()).decode()}
+    return page
 
 
 class LinkedInError(Exception):
@@ -106,11 +129,7 @@ class LinkedInApi:
         if parts and parts[0] == "adAccounts":
             if len(parts) == 1:
                 self._finder(request)
-                elements = [self._account_element(a) for a in accounts(LINKEDIN)]
-                return {
-                    "paging": {"start": 0, "count": len(elements), "links": [], "total": len(elements)},
-                    "elements": elements,
-                }
+                return _search_page(request, [self._account_element(a) for a in accounts(LINKEDIN)])
             acct = account(LINKEDIN, parts[1])
             if acct is None:
                 raise LinkedInError(404, "NOT_FOUND", f"Ad account {parts[1]} does not exist")
@@ -118,11 +137,9 @@ class LinkedInApi:
                 return self._account_element(acct)
             if len(parts) == 3 and parts[2] in ("adCampaignGroups", "adCampaigns"):
                 self._finder(request)
-                elements = self._groups(acct) if parts[2] == "adCampaignGroups" else self._campaigns(acct)
-                return {
-                    "paging": {"start": 0, "count": len(elements), "links": [], "total": len(elements)},
-                    "elements": elements,
-                }
+                return _search_page(
+                    request, self._groups(acct) if parts[2] == "adCampaignGroups" else self._campaigns(acct)
+                )
         raise LinkedInError(404, "NOT_FOUND", "No virtual resource found")
 
     def _need_restli2(self, request: Request) -> None:

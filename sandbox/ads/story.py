@@ -28,22 +28,28 @@ Meta and LinkedIn decimal strings) is exact.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sandbox.story import DEFAULT_NOW, EPOCH
+from sandbox.story import DAY_MS, DEFAULT_NOW, EPOCH
+from sandbox.streams import uniforms
 
 EPOCH_DAY = EPOCH.date()
 GOOGLE, META, LINKEDIN = "google_ads", "meta", "linkedin"
 PLATFORMS = (GOOGLE, META, LINKEDIN)
 CHANNEL = {GOOGLE: "paid_search", META: "paid_social", LINKEDIN: "paid_social"}
 HS_ANALYTICS_SOURCE = {GOOGLE: "PAID_SEARCH", META: "PAID_SOCIAL", LINKEDIN: "PAID_SOCIAL"}
+_PLATFORMS_OF_SOURCE = {
+    source: tuple(p for p in PLATFORMS if HS_ANALYTICS_SOURCE[p] == source) for source in HS_ANALYTICS_SOURCE.values()
+}
 # Days after which a day's conversions stop changing (attribution windows).
 RESTATEMENT_DAYS = {GOOGLE: 14, META: 7, LINKEDIN: 10}
 UTM_SOURCE = {GOOGLE: "google", META: "facebook", LINKEDIN: "linkedin"}
@@ -334,10 +340,11 @@ def utm_for(campaign: Campaign, ad_group: AdGroup | None = None) -> dict[str, st
 
 @lru_cache(maxsize=4096)
 def _running_campaigns(
-    seed: int, platforms: tuple[str, ...], day: date
+    seed: int, platforms: tuple[str, ...], unix_day: int
 ) -> tuple[tuple[Campaign, ...], tuple[int, ...]]:
-    """Campaigns of ``platforms`` delivering on ``day`` (the first campaign of every account always runs), and
-    their budgets summed up (the draw's cumulative weights)."""
+    """Campaigns of ``platforms`` delivering on UTC day ``unix_day`` (days since 1970-01-01; the first campaign of
+    every account always runs), and their budgets summed up (the draw's cumulative weights)."""
+    day = date(1970, 1, 1) + timedelta(days=unix_day)
     running = tuple(c for c in all_campaigns(seed) if c.platform in platforms and c.runs_on(max(day, EPOCH_DAY)))
     running = running or tuple(c for c in all_campaigns(seed) if c.platform in platforms and c.start == EPOCH_DAY)
     return running, tuple(itertools.accumulate(c.daily_budget_minor for c in running))
@@ -351,17 +358,26 @@ def campaign_for_contact(
     ``source`` is HubSpot's ``hs_analytics_source``: PAID_SEARCH picks a Google Ads campaign, PAID_SOCIAL a
     Meta or LinkedIn one; anything else gives None. Among the campaigns running on the UTC day of ``ms``
     (the first campaign of every account always runs) one is drawn, weighted by budget, from
-    ``(seed, key)`` alone (``key``: e.g. the contact index), so the answer is stable and cheap. A caller with a
-    random stream of its own (a contact's later visits, ``sandbox.touches``) passes ``rng`` to draw from it.
+    ``(seed, key)`` alone (``key``: e.g. the contact index; two keyed draws, ``sandbox.streams``), so the answer
+    is stable and cheap. A caller with a random stream of its own (a contact's later visits,
+    ``sandbox.touches``) passes ``rng`` to draw from it (then it draws as ``rng.choices`` would).
     """
-    platforms = tuple(p for p in PLATFORMS if HS_ANALYTICS_SOURCE[p] == source)
-    if not platforms:
+    platforms = _PLATFORMS_OF_SOURCE.get(source)
+    if platforms is None:
         return None
-    running, budgets = _running_campaigns(seed, platforms, datetime.fromtimestamp(ms // 1000, tz=UTC).date())
-    draw = rng if rng is not None else random.Random(f"ads-utm:{seed}:{key}")  # noqa: S311 - simulation
-    chosen = draw.choices(running, cum_weights=budgets)[0]
-    group = draw.choices(chosen.ad_groups, cum_weights=_group_shares(seed, chosen.platform, chosen.id))[0]
+    running, budgets = _running_campaigns(seed, platforms, ms // DAY_MS)
+    campaign_draw, group_draw = (rng.random(), rng.random()) if rng is not None else uniforms(2, "ads-utm", seed, key)
+    chosen = _weighted_pick(running, budgets, campaign_draw)
+    group = _weighted_pick(chosen.ad_groups, _group_shares(seed, chosen.platform, chosen.id), group_draw)
     return chosen, group
+
+
+Picked = TypeVar("Picked")
+
+
+def _weighted_pick(options: Sequence[Picked], cumulative: Sequence[float], draw: float) -> Picked:
+    """The option ``random.choices(options, cum_weights=cumulative)`` picks when its uniform draw is ``draw``."""
+    return options[bisect.bisect(cumulative, draw * cumulative[-1], 0, len(options) - 1)]
 
 
 @lru_cache(maxsize=256)

@@ -22,7 +22,7 @@ def sandbox_url() -> Iterator[str]:
     [
         ("google_ads", ("accounts", "campaign_daily", "ad_group_daily")),
         ("meta_ads", ("accounts", "campaign_daily", "adset_daily")),
-        ("linkedin_ads", ("accounts", "campaign_daily")),
+        ("linkedin_ads", ("accounts", "campaigns", "campaign_daily")),
     ],
 )
 def test_run_loads_every_stream_and_prints_the_table(

@@ -1,7 +1,7 @@
 """Every ad stream against the sandbox: loaded spend by week and channel equals the ground truth.
 
-One sandbox (seed 7, LinkedIn answers cut at 25 elements so that range splitting is exercised), one full
-read of every stream of the three sources.
+One sandbox (seed 7, LinkedIn answers cut at 25 elements so that range splitting is exercised, LinkedIn
+searches paged 3 at a time so that cursor paging is), one full read of every stream of the three sources.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tests.extractors.ads_sandbox import (
 )
 
 LINKEDIN_MAX_ELEMENTS = 25
+LINKEDIN_SEARCH_PAGE_SIZE = 3
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,7 @@ def loaded(warehouse_url: str) -> Iterator[dict[str, Any]]:
     ):
         point_settings_at(patch, sandbox.url)
         patch.setenv("LINKEDIN_ADS_MAX_ELEMENTS", str(LINKEDIN_MAX_ELEMENTS))
+        patch.setattr("extractors.linkedin_ads.client.PAGE_SIZE", LINKEDIN_SEARCH_PAGE_SIZE)
         result: dict[str, Any] = {}
         for source in ("google_ads", "meta_ads", "linkedin_ads"):
             client, recorded = recorded_client(source, sandbox.url)
@@ -54,6 +56,7 @@ def test_every_stream_loads_rows_in_one_succeeded_batch(loaded: dict[str, Any], 
         "raw.meta_ads__campaign_daily",
         "raw.meta_ads__adset_daily",
         "raw.linkedin_ads__accounts",
+        "raw.linkedin_ads__campaigns",
         "raw.linkedin_ads__campaign_daily",
     }
     assert all(report.records > 0 and report.rejected == 0 and report.mode == "full" for report in tables.values())
@@ -101,6 +104,31 @@ def test_accounts_tables_carry_each_accounts_currency_and_time_zone(loaded: dict
         ("101000000000003", "GBP", "Europe/London"),
     ]
     assert linkedin == [("510000001", "USD"), ("510000002", "EUR")]
+
+
+def test_linkedin_campaigns_are_every_page_of_each_accounts_search_and_name_every_analytics_campaign(
+    loaded: dict[str, Any], warehouse_url: str
+) -> None:
+    from sandbox.ads.story import LINKEDIN, AdStory, accounts
+
+    story = AdStory(SEED)
+    truth = {
+        (acct.id, group.id, group.name)
+        for acct in accounts(LINKEDIN)
+        for campaign in story.campaigns(acct)
+        for group in campaign.ad_groups
+    }
+    with psycopg.connect(warehouse_url) as conn:
+        campaigns = conn.execute(
+            "select record->>'account_id', record->>'id', record->>'name' from raw.linkedin_ads__campaigns"
+        ).fetchall()
+        reported = conn.execute(
+            "select distinct replace(record->'pivotValues'->>0, 'urn:li:sponsoredCampaign:', '')"
+            " from raw.linkedin_ads__campaign_daily"
+        ).fetchall()
+    assert set(campaigns) == truth and len(campaigns) == len(truth)
+    assert len(truth) > 2 * LINKEDIN_SEARCH_PAGE_SIZE  # so the search really took several pages
+    assert {campaign_id for (campaign_id,) in reported} <= {campaign_id for _, campaign_id, _ in truth}
 
 
 @pytest.mark.parametrize(

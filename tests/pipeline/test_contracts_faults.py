@@ -19,7 +19,7 @@ from sandbox.launcher import RunningSandbox, running_sandbox
 from tests.conftest import SANDBOX_TOKEN
 from warehouse import nightly
 
-SEED, SCALE = 11, 400
+SEED, SCALE = 11, 800
 MARTS = ("weekly_contacts_by_stage", "weekly_review")
 AD_SOURCES = ("google_ads", "meta_ads", "linkedin_ads")
 
@@ -167,7 +167,9 @@ def test_every_night_records_one_audit_row_per_expectation_and_builds_the_data_d
 # fault -> (contracts whose blocking promises break, contracts that only warn, a promise the message names)
 BLOCKING = {
     "missing_email=0.05": ({"marketing_to_sales"}, "every MQL handed to sales has an email address"),
-    "negative_deal_amount=0.05": ({"crm_to_warehouse", "warehouse_to_bi"}, "deal amounts are never negative"),
+    # Every deal: a few negative deals among positive ones may leave each week's won revenue positive, and
+    # warehouse_to_bi promises that; the CRM contract promises each amount.
+    "negative_deal_amount=1": ({"crm_to_warehouse", "warehouse_to_bi"}, "deal amounts are never negative"),
     "unknown_lifecycle=0.05": (
         {"crm_to_warehouse", "warehouse_to_bi"},
         "every active contact's lifecycle value is one the glossary maps to an agreed stage",

@@ -54,6 +54,29 @@ def test_discovery_lists_accounts_with_currencies(linkedin: Client) -> None:
     assert all(g["campaignGroup"].startswith("urn:li:sponsoredCampaignGroup:") for g in groups)
 
 
+def test_searches_page_by_cursor_until_no_next_page_token(linkedin: Client) -> None:
+    url = f"{linkedin.url}/rest/adAccounts/510000001/adCampaigns"
+    whole = linkedin.session.get(url, params={"q": "search", "pageSize": "1000"}, headers=HEADERS, timeout=10).json()
+    assert "nextPageToken" not in whole["metadata"]
+    paged, params, pages = [], {"q": "search", "pageSize": "2"}, 0
+    while True:
+        body = linkedin.session.get(url, params=params, headers=HEADERS, timeout=10).json()
+        pages += 1
+        paged += body["elements"]
+        token = body["metadata"].get("nextPageToken")
+        if not token:
+            break
+        assert len(body["elements"]) == 2
+        params = {**params, "pageToken": token}
+    assert paged == whole["elements"] and pages == -(-len(paged) // 2) and pages > 1
+    default = linkedin.session.get(url, params={"q": "search"}, headers=HEADERS, timeout=10).json()
+    assert len(default["elements"]) == min(100, len(paged))
+    for bad in ({"pageSize": "0"}, {"pageSize": "1001"}, {"pageSize": "ten"}, {"pageToken": "not-a-token"}):
+        answer = linkedin.session.get(url, params={"q": "search", **bad}, headers=HEADERS, timeout=10)
+        assert answer.status_code == 400, bad
+        assert answer.json()["status"] == 400 and next(iter(bad)) in answer.json()["message"]
+
+
 def test_analytics_has_no_paging_and_daily_utc_elements(linkedin: Client) -> None:
     response = analytics(linkedin)
     assert response.status_code == 200

@@ -29,6 +29,7 @@ SETTINGS = (
     "SMARKETING_TASK_RETRIES",
     "SMARKETING_BUILD_DEADLINE_MINUTES",
     "SMARKETING_DBT_EXECUTION_MODE",
+    "SMARKETING_INCREMENTAL",
     "SMARKETING_ALERT_WEBHOOK",
     *(f"{config.POOL_SLOTS_PREFIX}{source.upper()}" for source in [*SOURCES, "salesforce"]),
     *(f"AIRFLOW_CONN_{source.upper()}_DEFAULT" for source in [*SOURCES, "warehouse"]),
@@ -67,6 +68,7 @@ def test_every_bad_setting_is_named_at_once_without_its_secret(environment: pyte
     environment.setenv("SMARKETING_PUBLISH_BY", "7am")
     environment.setenv("SMARKETING_TASK_RETRIES", "two")
     environment.setenv("SMARKETING_DBT_EXECUTION_MODE", "kubernetes")
+    environment.setenv("SMARKETING_INCREMENTAL", "sometimes")
     environment.setenv("SMARKETING_ALERT_WEBHOOK", "hooks.slack.com/services/T000/B000/secret-webhook")
     with pytest.raises(config.ConfigError) as error:
         config.check(SOURCES)
@@ -80,10 +82,11 @@ def test_every_bad_setting_is_named_at_once_without_its_secret(environment: pyte
         "SMARKETING_PUBLISH_BY must be a local time HH:MM",
         "SMARKETING_TASK_RETRIES must be a whole number",
         "SMARKETING_DBT_EXECUTION_MODE must be one of watcher, local",
+        "SMARKETING_INCREMENTAL must be one of on, off",
         "SMARKETING_ALERT_WEBHOOK must be an http(s) URL",
     ):
         assert setting in message
-    assert len(message.splitlines()) == 9
+    assert len(message.splitlines()) == 10
     for secret in ("hunter2", "secret-webhook", *GOOD.values()):
         assert secret not in message
 

@@ -64,21 +64,22 @@ meta_days as (
     {% endif %}
 ),
 
--- Read only where LinkedIn's daily table exists.
+-- Read only where LinkedIn's tables exist.
 linkedin_accounts as (  -- noqa: ST03
 
-    {% if source_exists('linkedin_ads', 'linkedin_ads__accounts') %}
-        select
-            record ->> 'id' as account_id,
-            record ->> 'currency' as currency_code
-        from ({{ latest_versions(source('linkedin_ads', 'linkedin_ads__accounts')) }}) as latest
+    {{ latest_fields_where_loaded(
+        'linkedin_ads', 'linkedin_ads__accounts', {'id': 'account_id', 'currency': 'currency_code'}
+    ) }}
 
-    {% else %}
-        select
-            null::text as account_id,
-            null::text as currency_code
-        where false
-    {% endif %}
+),
+
+-- LinkedIn's analytics rows carry no names: a campaign's comes from the campaigns search.
+linkedin_campaigns as (  -- noqa: ST03
+
+    {{ latest_fields_where_loaded(
+        'linkedin_ads', 'linkedin_ads__campaigns', {'id': 'campaign_id', 'name': 'campaign_name'}
+    ) }}
+
 ),
 
 linkedin_days as (
@@ -88,7 +89,7 @@ linkedin_days as (
             'linkedin_ads' as platform,
             latest.record ->> 'account_id' as account_id,
             replace(latest.record -> 'pivotValues' ->> 0, 'urn:li:sponsoredCampaign:', '') as campaign_id,
-            null as campaign_name,
+            linkedin_campaigns.campaign_name,
             make_date(
                 (latest.record -> 'dateRange' -> 'start' ->> 'year')::integer,
                 (latest.record -> 'dateRange' -> 'start' ->> 'month')::integer,
@@ -102,6 +103,10 @@ linkedin_days as (
         from ({{ latest_versions(source('linkedin_ads', 'linkedin_ads__campaign_daily')) }}) as latest
         left join linkedin_accounts
             on latest.record ->> 'account_id' = linkedin_accounts.account_id
+        left join linkedin_campaigns
+            on
+                replace(latest.record -> 'pivotValues' ->> 0, 'urn:li:sponsoredCampaign:', '')
+                = linkedin_campaigns.campaign_id
 
     {% else %}
         {{ no_campaign_days }}

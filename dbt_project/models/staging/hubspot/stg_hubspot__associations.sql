@@ -7,6 +7,9 @@
     ('email', 'contact', 'hubspot__emails_to_contacts'),
     ('meeting', 'contact', 'hubspot__meetings_to_contacts'),
 ] -%}
+{%- set raw_tables = [] -%}
+{%- for pair in pairs %}{% do raw_tables.append(("hubspot", pair[2])) %}{% endfor -%}
+{{ incremental_staging_config('from_object_id', raw_tables) }}
 
 with
 
@@ -20,7 +23,8 @@ with
             associated.association ->> 'toObjectId' as to_object_id,
             coalesce(
                 associated.association -> 'associationTypes' @> '[{"label": "Primary"}]'::jsonb, false
-            ) as is_primary
+            ) as is_primary,
+            {{ incremental_lineage_columns(source('hubspot', table), 'latest') }}
         from ({{ latest_versions(source('hubspot', table)) }}) as latest
         cross join
             lateral

@@ -1,3 +1,5 @@
+{{ incremental_staging_config('company_id', [('hubspot', 'hubspot__companies')]) }}
+
 with
 
 latest_companies as (
@@ -17,7 +19,8 @@ typed as (
         {{ hs_text('account_tier') }} as account_tier,
         {{ hs_timestamp('createdate') }} as created_at,
         (record ->> 'updatedAt')::timestamptz as updated_at,
-        is_deleted as is_archived
+        is_deleted as is_archived,
+        {{ incremental_lineage_columns(source('hubspot', 'hubspot__companies')) }}
     from latest_companies
 
 )

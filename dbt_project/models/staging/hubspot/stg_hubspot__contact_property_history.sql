@@ -1,3 +1,5 @@
+{{ incremental_staging_config('contact_id', [('hubspot', 'hubspot__contacts')]) }}
+
 with
 
 latest_contacts as (
@@ -14,7 +16,8 @@ history_entries as (
         entry.value ->> 'value' as property_value,
         (entry.value ->> 'timestamp')::timestamptz as changed_at,
         entry.value ->> 'sourceType' as source_type,
-        entry.ordinality as newest_first_rank
+        entry.ordinality as newest_first_rank,
+        {{ incremental_lineage_columns(source('hubspot', 'hubspot__contacts'), 'latest_contacts') }}
     from latest_contacts
     cross join
         lateral jsonb_each(coalesce(latest_contacts.record -> 'propertiesWithHistory', '{}'::jsonb))
@@ -31,7 +34,10 @@ typed as (
         nullif(property_value, '') as property_value,
         changed_at,
         source_type,
-        newest_first_rank::integer as newest_first_rank
+        newest_first_rank::integer as newest_first_rank,
+        _raw_table,
+        _cursor_value,
+        _transformed_at
     from history_entries
 
 )

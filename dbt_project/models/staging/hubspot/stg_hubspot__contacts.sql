@@ -1,3 +1,5 @@
+{{ incremental_staging_config('contact_id', [('hubspot', 'hubspot__contacts')]) }}
+
 with
 
 latest_contacts as (
@@ -31,7 +33,8 @@ typed as (
         {{ hs_timestamp('createdate') }} as created_at,
         (record ->> 'updatedAt')::timestamptz as updated_at,
         is_deleted as is_archived,
-        extracted_at
+        extracted_at,
+        {{ incremental_lineage_columns(source('hubspot', 'hubspot__contacts')) }}
     from latest_contacts
 
 )

@@ -1,3 +1,5 @@
+{{ incremental_staging_config('deal_id', [('hubspot', 'hubspot__deals')]) }}
+
 with
 
 latest_deals as (
@@ -25,7 +27,8 @@ typed as (
         {{ hs_text('hubspot_owner_id') }} as owner_id,
         {{ hs_timestamp('createdate') }} as created_at,
         (record ->> 'updatedAt')::timestamptz as updated_at,
-        is_deleted as is_archived
+        is_deleted as is_archived,
+        {{ incremental_lineage_columns(source('hubspot', 'hubspot__deals')) }}
     from latest_deals
 
 )

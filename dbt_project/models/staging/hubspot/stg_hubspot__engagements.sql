@@ -1,5 +1,8 @@
 {#- Calls, emails and meetings: the sales touches the SLA is measured on. -#}
 {%- set engagement_types = {'call': 'hubspot__calls', 'email': 'hubspot__emails', 'meeting': 'hubspot__meetings'} -%}
+{%- set raw_tables = [] -%}
+{%- for table in engagement_types.values() %}{% do raw_tables.append(("hubspot", table)) %}{% endfor -%}
+{{ incremental_staging_config('engagement_id', raw_tables) }}
 
 with
 
@@ -12,7 +15,8 @@ with
             {{ hs_timestamp('hs_timestamp') }} as occurred_at,
             {{ hs_text('hubspot_owner_id') }} as owner_id,
             {{ hs_timestamp('hs_createdate') }} as created_at,
-            is_deleted as is_archived
+            is_deleted as is_archived,
+            {{ incremental_lineage_columns(source('hubspot', table)) }}
         from ({{ latest_versions(source('hubspot', table)) }}) as latest
 
     ),

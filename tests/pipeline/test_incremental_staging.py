@@ -1,0 +1,229 @@
+"""Incremental staging: a night that carries the published staging tables over and rebuilds only the changed
+records builds exactly what a full build of the same raw data builds, and code changes or backfills make the
+night build in full instead."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from sandbox.launcher import running_sandbox
+from tests.conftest import SANDBOX_TOKEN
+from warehouse import config, incremental, nightly
+from warehouse.dbt import run_dbt
+from warehouse.publish import BUILD_PREFIX, publish
+
+SEED, SCALE = 5, 300
+# The sandbox's story ends on 2026-03-30: both nights see all of it, and the planted versions below.
+NIGHT_1 = "2026-04-01T00:00:00+00:00"
+NIGHT_2 = "2026-04-02T00:00:00+00:00"
+BETWEEN_NIGHTS = "2026-04-01T12:00:00+00:00"
+AFTER_NIGHT_2 = "2026-04-03T00:00:00+00:00"
+
+
+def build_staging(as_of: str) -> list[str]:
+    """One night's staging: prepare the build schemas (carrying what may be carried), run the HubSpot models."""
+    carried = nightly.prepare_build(as_of)
+    run_dbt("run", "--select", "path:models/staging/hubspot", "--vars", json.dumps({"as_of": as_of}))
+    return carried
+
+
+def staging_rows(url: str) -> dict[str, list[tuple]]:
+    """Every incremental staging table of the build, sorted, without the bookkeeping columns."""
+    tables = {}
+    with psycopg.connect(url) as conn:
+        for model in incremental.incremental_models():
+            listed = incremental.data_columns(conn, BUILD_PREFIX + "staging", model.name).as_string(conn)
+            rows = conn.execute(f"select {listed} from {BUILD_PREFIX}staging.{model.name}").fetchall()
+            tables[model.name] = sorted(rows, key=repr)
+    return tables
+
+
+def new_batch(conn: psycopg.Connection, table: str, *, finished: bool = True) -> int:
+    source, _, stream = table.partition("__")
+    finished_at = "clock_timestamp()" if finished else "null"
+    return conn.execute(
+        f"insert into raw._batches (source, stream, status, finished_at) values (%s, %s, %s, {finished_at})"
+        " returning batch_id",
+        (source, stream, "succeeded" if finished else "running"),
+    ).fetchone()[0]
+
+
+def add_version(
+    conn: psycopg.Connection, table: str, record_id: str, batch_id: int, changes: dict, cursor: str | None = "keep"
+) -> None:
+    """A new version of a record: its latest version with `changes` merged in (top level), at `cursor`."""
+    record, old_cursor, is_deleted = conn.execute(
+        f"select record, cursor_value, is_deleted from raw.{table} where record_id = %s"
+        " order by cursor_value desc nulls last, batch_id desc limit 1",
+        (record_id,),
+    ).fetchone()
+    new_cursor = old_cursor if cursor == "keep" else cursor
+    if new_cursor != old_cursor and "properties" in record:
+        record["updatedAt"] = str(new_cursor).replace("+00:00", "Z")
+    for key, value in changes.items():
+        record[key] = {**record[key], **value} if isinstance(value, dict) and key in record else value
+    conn.execute(
+        f"insert into raw.{table} (record_id, cursor_value, record, is_deleted, batch_id) values (%s, %s, %s, %s, %s)",
+        (record_id, new_cursor, Jsonb(record), changes.get("archived", is_deleted), batch_id),
+    )
+
+
+@pytest.fixture(scope="module")
+def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
+    """Raw data from the sandbox, night 1 published, the changes of the day, night 2 built incrementally."""
+    url = pipeline_env["WAREHOUSE_URL"]
+    sandbox_args = ["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE)]
+    with running_sandbox(sandbox_args) as sandbox, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HUBSPOT_BASE_URL", sandbox.url)
+        nightly.extract("hubspot")
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        contacts = [row[0] for row in conn.execute("select distinct record_id from raw.hubspot__contacts order by 1")]
+        with_company = conn.execute(
+            "select record_id from raw.hubspot__contacts_to_companies where jsonb_array_length(record -> 'to') > 0"
+            " order by record_id limit 1"
+        ).fetchone()[0]
+        late, stuck, archived, restaged = contacts[:4]
+        # Loaded before night 1 but modified after its as_of: night 1 must not see it, night 2 must.
+        add_version(
+            conn,
+            "hubspot__contacts",
+            late,
+            new_batch(conn, "hubspot__contacts"),
+            {"properties": {"jobtitle": "Chief Late Officer"}},
+            cursor=BETWEEN_NIGHTS,
+        )
+        # A batch still loading during night 1, whose rows land after it (an old cursor: archiving may not move it).
+        running = new_batch(conn, "hubspot__contacts", finished=False)
+
+    night_1_carried = build_staging(NIGHT_1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        publish(conn, ("staging",))
+        add_version(conn, "hubspot__contacts", stuck, running, {"archived": True})
+        conn.execute(
+            "update raw._batches set status = 'succeeded', finished_at = clock_timestamp() where batch_id = %s",
+            (running,),
+        )
+        batch = new_batch(conn, "hubspot__contacts")
+        add_version(
+            conn,
+            "hubspot__contacts",
+            restaged,
+            batch,
+            {"properties": {"lifecyclestage": "customer", "hubspotscore": "99"}},
+            cursor=BETWEEN_NIGHTS,
+        )
+        add_version(conn, "hubspot__contacts", archived, batch, {"archived": True}, cursor=BETWEEN_NIGHTS)
+        # An association removed: the contact's new association record lists no company.
+        add_version(
+            conn,
+            "hubspot__contacts_to_companies",
+            with_company,
+            new_batch(conn, "hubspot__contacts_to_companies"),
+            {"to": []},
+            cursor=None,
+        )
+        # Modified after night 2's as_of: neither build may see it.
+        add_version(
+            conn,
+            "hubspot__contacts",
+            restaged,
+            batch,
+            {"properties": {"lifecyclestage": "other"}},
+            cursor=AFTER_NIGHT_2,
+        )
+
+    night_2_carried = build_staging(NIGHT_2)
+    incremental_rows = staging_rows(url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SMARKETING_INCREMENTAL", "off")
+        full_carried = build_staging(NIGHT_2)
+    return {
+        "url": url,
+        "carried": (night_1_carried, night_2_carried, full_carried),
+        "incremental": incremental_rows,
+        "full": staging_rows(url),
+        "contacts": {"late": late, "stuck": stuck, "archived": archived, "restaged": restaged},
+        "with_company": with_company,
+    }
+
+
+def test_night_two_carries_every_incremental_table_and_builds_what_a_full_build_builds(nights) -> None:
+    night_1, night_2, full = nights["carried"]
+    models = sorted(model.name for model in incremental.incremental_models())
+    assert len(models) == 7
+    assert night_1 == []  # nothing was published yet
+    assert sorted(night_2) == models
+    assert full == []  # SMARKETING_INCREMENTAL=off
+    for name in models:
+        assert nights["incremental"][name] == nights["full"][name], name
+        assert nights["full"][name], name
+
+
+def contacts_in(conn: psycopg.Connection, schema: str, ids: list[str]) -> dict[str, tuple]:
+    return {
+        row[0]: row[1:]
+        for row in conn.execute(
+            "select contact_id, job_title, lifecycle_stage, lead_score, is_archived"
+            f" from {schema}.stg_hubspot__contacts where contact_id = any(%s)",
+            (ids,),
+        )
+    }
+
+
+def company_associations(conn: psycopg.Connection, schema: str, contact_id: str) -> int:
+    return conn.execute(
+        f"select count(*) from {schema}.stg_hubspot__associations"
+        " where from_object_type = 'contact' and to_object_type = 'company' and from_object_id = %s",
+        (contact_id,),
+    ).fetchone()[0]
+
+
+def test_the_changes_between_the_nights_are_in_night_two_and_not_in_night_one(nights) -> None:
+    """The planted changes really changed something (the equality above would hold for no-op changes too)."""
+    people = nights["contacts"]
+    ids = list(people.values())
+    with psycopg.connect(nights["url"]) as conn:
+        night_1 = contacts_in(conn, "staging", ids)  # published
+        night_2 = contacts_in(conn, BUILD_PREFIX + "staging", ids)  # built (in full, equal to the incremental)
+        assert company_associations(conn, "staging", nights["with_company"]) > 0
+        assert company_associations(conn, BUILD_PREFIX + "staging", nights["with_company"]) == 0
+
+    assert night_1[people["late"]][0] != "Chief Late Officer"  # modified after night 1's as_of
+    assert night_2[people["late"]][0] == "Chief Late Officer"
+    assert night_1[people["stuck"]][3] is False and night_2[people["stuck"]][3] is True  # landed after night 1
+    assert night_1[people["archived"]][3] is False and night_2[people["archived"]][3] is True
+    assert night_2[people["restaged"]][1:3] == ("customer", 99)  # not "other": that version is after night 2
+
+
+def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Path) -> None:
+    url = nights["url"]
+    models = incremental.incremental_models()
+    project = tmp_path / "dbt_project"
+    shutil.copytree(config.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    assert [model.fingerprint for model in incremental.incremental_models(project)] == [m.fingerprint for m in models]
+    macro = project / "macros" / "hubspot_properties.sql"
+    macro.write_text(macro.read_text().replace("nullif(", "nullif( "))
+    edited = incremental.incremental_models(project)
+    assert all(new.fingerprint != old.fingerprint for new, old in zip(edited, models, strict=True))
+
+    import datetime
+
+    night_2 = datetime.datetime.fromisoformat(NIGHT_2)
+    with psycopg.connect(url, autocommit=True) as conn:
+        publish(conn, ("staging",))  # night 2 (the full build of the fixture) is now the published one
+        nightly.drop_build_schemas()
+        assert incremental.carry_into_build(conn, night_2, BUILD_PREFIX, edited) == []
+        nightly.drop_build_schemas()
+        earlier = night_2 - datetime.timedelta(hours=1)
+        assert incremental.carry_into_build(conn, earlier, BUILD_PREFIX, models) == []  # a backfill
+        nightly.drop_build_schemas()
+        assert sorted(incremental.carry_into_build(conn, night_2, BUILD_PREFIX, models)) == sorted(
+            m.name for m in models
+        )

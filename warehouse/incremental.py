@@ -1,0 +1,153 @@
+"""Carry the incremental staging tables from the published schemas into the night's build schemas.
+
+A night builds into empty `build_<layer>` schemas and publishes them by renaming (write-audit-publish), so a
+dbt incremental model would find no table to add to and rebuild in full every night. Before dbt runs, each
+incremental table of the published layer is copied into the build schema, and dbt then only rebuilds the
+records that changed since (dbt_project/macros/incremental_staging.sql). A copy costs a fraction of
+computing the table from raw JSON (`bench/incremental_build.py`), and it keeps the night's guarantees: the
+published tables are never written to, and a broken night leaves them as they were.
+
+A table is carried only when the published one was built by the same code and as of no later than this
+night. Each build layer records, before dbt runs, the fingerprint of every incremental model's code and
+the night's `as_of` in `<layer>._incremental_state`, which publishes with the layer. The fingerprint
+covers the model's file, every macro and dbt_project.yml (its vars), so a change to any of them, or a
+backfill whose `as_of` is earlier, makes that night build the table in full.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from warehouse import config
+
+log = logging.getLogger(__name__)
+
+STATE_TABLE = "_incremental_state"
+# The macro every carried model configures itself with: the watermarks it keeps make a carried table safe.
+INCREMENTAL_MARKER = "incremental_staging_config("
+STATE_DDL = """
+create table if not exists {schema}._incremental_state (
+    model text primary key,
+    fingerprint text not null,
+    as_of timestamptz not null,
+    recorded_at timestamptz not null default clock_timestamp()
+)
+"""
+
+
+@dataclass(frozen=True)
+class IncrementalModel:
+    name: str
+    layer: str
+    fingerprint: str
+
+
+def incremental_models(project_dir: Path | None = None) -> list[IncrementalModel]:
+    """The project's incremental staging models, with the layer (models/<layer>/...) each is built in."""
+    project = project_dir or config.DBT_PROJECT_DIR
+    shared = _shared_code_digest(project)
+    found = []
+    for path in sorted((project / "models").rglob("*.sql")):
+        text = path.read_bytes()
+        if INCREMENTAL_MARKER.encode() in text:
+            layer = path.relative_to(project / "models").parts[0]
+            found.append(IncrementalModel(path.stem, layer, hashlib.sha256(shared + text).hexdigest()))
+    return found
+
+
+def _shared_code_digest(project: Path) -> bytes:
+    """What every model's SQL also depends on: the macros and dbt_project.yml (vars, configs)."""
+    digest = hashlib.sha256()
+    for path in [project / "dbt_project.yml", *sorted((project / "macros").rglob("*.sql"))]:
+        digest.update(path.relative_to(project).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def carry_into_build(
+    conn: psycopg.Connection,
+    as_of: datetime.datetime,
+    build_prefix: str,
+    models: list[IncrementalModel],
+    *,
+    carry: bool = True,
+) -> list[str]:
+    """Copy each still-valid published incremental table into its build schema and record this night's state.
+
+    Returns the names of the tables carried; the others (all of them when not `carry`) are absent from the
+    build, and dbt builds them in full.
+    """
+    carried = []
+    for layer in sorted({model.layer for model in models}):
+        build = build_prefix + layer
+        with conn.transaction():
+            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(build)))
+            conn.execute(sql.SQL(STATE_DDL).format(schema=sql.Identifier(build)))
+            published = _published_state(conn, layer)
+            for model in (model for model in models if model.layer == layer):
+                if carry and _can_carry(model, published.get(model.name), as_of):
+                    conn.execute(
+                        sql.SQL("create table {} as table {}").format(
+                            sql.Identifier(build, model.name), sql.Identifier(layer, model.name)
+                        )
+                    )
+                    carried.append(model.name)
+                conn.execute(
+                    sql.SQL("insert into {} (model, fingerprint, as_of) values (%s, %s, %s)").format(
+                        sql.Identifier(build, STATE_TABLE)
+                    ),
+                    (model.name, model.fingerprint, as_of),
+                )
+    return carried
+
+
+def data_columns(conn: psycopg.Connection, schema: str, table: str) -> sql.Composed:
+    """The columns of an incremental table without its bookkeeping (`_raw_table`, `_cursor_value`,
+    `_transformed_at`), as a select list: what a full build and an incremental one must agree on."""
+    names = conn.execute(
+        "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+        " and column_name not like '\\_%%' order by ordinal_position",
+        (schema, table),
+    ).fetchall()
+    return sql.SQL(", ").join(sql.Identifier(name) for (name,) in names)
+
+
+def _published_state(conn: psycopg.Connection, layer: str) -> dict[str, tuple[str, datetime.datetime]]:
+    """{model: (fingerprint, as_of)} of the published layer's incremental tables that exist."""
+    exists = conn.execute(
+        "select 1 from pg_tables where schemaname = %s and tablename = %s", (layer, STATE_TABLE)
+    ).fetchone()
+    if not exists:
+        return {}
+    rows = conn.execute(
+        sql.SQL(
+            "select state.model, state.fingerprint, state.as_of from {} as state"
+            " join pg_tables on pg_tables.schemaname = %s and pg_tables.tablename = state.model"
+        ).format(sql.Identifier(layer, STATE_TABLE)),
+        (layer,),
+    ).fetchall()
+    return {model: (fingerprint, as_of) for model, fingerprint, as_of in rows}
+
+
+def _can_carry(
+    model: IncrementalModel, published: tuple[str, datetime.datetime] | None, as_of: datetime.datetime
+) -> bool:
+    if published is None:
+        log.info("%s: nothing published to carry; built in full", model.name)
+        return False
+    fingerprint, published_as_of = published
+    if fingerprint != model.fingerprint:
+        log.info("%s: its code, a macro or dbt_project.yml changed since it was published; built in full", model.name)
+        return False
+    if published_as_of > as_of:
+        log.info(
+            "%s: published as of %s, later than %s (a backfill); built in full", model.name, published_as_of, as_of
+        )
+        return False
+    return True
