@@ -15,6 +15,12 @@ dispositions as (
 
 ),
 
+rejections_by_week as (
+
+    select * from {{ ref('int_lead_rejections_by_week') }}
+
+),
+
 contacts as (
 
     select * from {{ ref('stg_hubspot__contacts') }}
@@ -107,17 +113,6 @@ marketing_weeks as (
         count(*) as mqls_handed_over
     from handoffs_by_owner
     group by handoffs_by_owner.week_start
-
-),
-
-rejections_by_week as (
-
-    select
-        {{ reporting_week('disposed_at') }} as week_start,
-        count(*) as rejected_leads
-    from dispositions
-    where disposition = 'rejected'
-    group by {{ reporting_week('disposed_at') }}
 
 ),
 

@@ -40,9 +40,9 @@ ad_spend as (
 
 ),
 
-dispositions as (
+rejections_by_week as (
 
-    select * from {{ ref('int_lead_dispositions') }}
+    select * from {{ ref('int_lead_rejections_by_week') }}
 
 ),
 
@@ -219,17 +219,6 @@ handoffs_by_week as (
         count(*) as mqls_handed_over
     from handoffs
     group by {{ reporting_week('mql_at') }}
-
-),
-
-rejections_by_week as (
-
-    select
-        {{ reporting_week('disposed_at') }} as week_start,
-        count(*) as rejected_leads
-    from dispositions
-    where disposition = 'rejected'
-    group by {{ reporting_week('disposed_at') }}
 
 ),
 
