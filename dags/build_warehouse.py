@@ -9,9 +9,9 @@ The warehouse night, once every ingestion DAG's raw tables have landed (schedule
    published incremental staging tables into the new build schemas when their code is unchanged, so dbt only
    rebuilds the records that changed since (`warehouse/incremental.py`).
 3. **dbt** (astronomer-cosmos `DbtTaskGroup`, loaded from `dbt_project/target/manifest.json`): seeds, models
-   and each model's tests into the build schemas `build_*`, with `--vars {as_of: ...}`. Execution mode
-   `SMARKETING_DBT_EXECUTION_MODE` (`watcher` by default: one `dbt build` process, one task per model
-   following it; `local`: one dbt process per model, ~3.4 s of start-up each).
+   and each model's tests into the build schemas `build_*`, with the night's `as_of` in `SMARKETING_AS_OF`.
+   Execution mode `SMARKETING_DBT_EXECUTION_MODE` (`watcher` by default: one `dbt build` process, one task per
+   model following it; `local`: one dbt process per model, ~3.4 s of start-up each).
 4. **validate_contracts**: the Great Expectations contracts; a broken blocking contract stops the night and
    yesterday's marts stay published (a source that failed to land leaves this DAG unscheduled; a stale
    one shows in the freshness tests and the contracts).

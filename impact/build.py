@@ -65,10 +65,10 @@ class HeadBuild:
     seconds: float = 0.0
 
 
-def run_dbt(side: Side, *args: str) -> str:
-    """Run `dbt <args>` for one side's project copy; raise BuildError on failure."""
+def run_dbt(side: Side, *args: str, as_of: str | None = None) -> str:
+    """Run `dbt <args>` for one side's project copy, as of `as_of`; raise BuildError on failure."""
     env = {
-        **dbt_env(side.schema),
+        **dbt_env(side.schema, as_of),
         "DBT_PROFILES_DIR": str(side.project),
         "DBT_PROJECT_DIR": str(side.project),
         "DBT_LOG_PATH": str(side.target / "logs"),
@@ -141,7 +141,7 @@ def build_base(base: Side, url: str, state_file: Path, *, rebuild: bool = False)
         return previous
     drop_schemas(url, base.schema)
     as_of = started.isoformat(timespec="seconds")
-    run_dbt(base, "build", *EXCLUDE_TESTS, "--vars", json.dumps({"as_of": as_of}))
+    run_dbt(base, "build", *EXCLUDE_TESTS, as_of=as_of)
     state = BaseBuild(key=key, as_of=as_of, seconds=(datetime.now(UTC) - started).total_seconds())
     state.save(state_file)
     return state
@@ -161,15 +161,14 @@ def build_head(head: Side, base: Side, url: str, as_of: str, extra: list[str], *
     """
     started = datetime.now(UTC)
     drop_schemas(url, head.schema)
-    vars_arg = ("--vars", json.dumps({"as_of": as_of}))
     if full or not base.has_manifest():
         reason = full or "the base has no manifest"
-        run_dbt(head, "build", *EXCLUDE_TESTS, *vars_arg)
+        run_dbt(head, "build", *EXCLUDE_TESTS, as_of=as_of)
         build = HeadBuild(selection=["(everything)"], full_build=True, notes=[f"full head build: {reason}"])
     else:
         selection = ["state:modified+", *extra]
         run_dbt(
-            head, "build", "--select", *selection, *EXCLUDE_TESTS, "--defer", "--state", str(base.target), *vars_arg
+            head, "build", "--select", *selection, *EXCLUDE_TESTS, "--defer", "--state", str(base.target), as_of=as_of
         )
         build = HeadBuild(selection=selection)
     build.rebuilt = executed_nodes(head.target)

@@ -17,8 +17,13 @@ class DbtError(RuntimeError):
     """dbt exited non-zero; the message carries the end of its output."""
 
 
-def dbt_env(target_schema: str = BUILD_SCHEMA) -> dict[str, str]:
-    """Environment for a dbt process: profile values from WAREHOUSE_URL, nothing sent anywhere."""
+# The environment variable the dbt project reads the night's `as_of` from (macros/reporting_calendar.sql).
+AS_OF_ENV = "SMARKETING_AS_OF"
+
+
+def dbt_env(target_schema: str = BUILD_SCHEMA, as_of: str | None = None) -> dict[str, str]:
+    """Environment for a dbt process: profile values from WAREHOUSE_URL, the night's `as_of` when given (else
+    the caller's SMARKETING_AS_OF, if any, or now), nothing sent anywhere."""
     settings = config.warehouse()
     return {
         **os.environ,
@@ -32,6 +37,7 @@ def dbt_env(target_schema: str = BUILD_SCHEMA) -> dict[str, str]:
         "SMARKETING_PG_PASSWORD": str(settings.password),
         "SMARKETING_PG_DATABASE": settings.database,
         "SMARKETING_TARGET_SCHEMA": target_schema,
+        **({AS_OF_ENV: as_of} if as_of else {}),
     }
 
 
@@ -40,13 +46,14 @@ def target_dir() -> Path:
     return Path(os.environ.get("DBT_TARGET_PATH") or config.DBT_PROJECT_DIR / "target")
 
 
-def run_dbt(*args: str, target_schema: str = BUILD_SCHEMA) -> str:
-    """Run `dbt <args>` in the project folder and return its output; raise DbtError on failure."""
+def run_dbt(*args: str, target_schema: str = BUILD_SCHEMA, as_of: str | None = None) -> str:
+    """Run `dbt <args>` in the project folder, as of `as_of` when given, and return its output; raise DbtError
+    on failure."""
     argv = [str(Path(sys.executable).with_name("dbt")), *args, "--target-path", str(target_dir())]
     result = subprocess.run(
         argv,
         cwd=config.DBT_PROJECT_DIR,
-        env=dbt_env(target_schema),
+        env=dbt_env(target_schema, as_of),
         capture_output=True,
         text=True,
         check=False,

@@ -6,7 +6,6 @@ Heavy imports (dbt, Great Expectations) happen inside the functions, never when 
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 
 import psycopg
@@ -34,7 +33,7 @@ def build_models(as_of: str | None = None) -> dict[str, int]:
     """
     as_of = as_of or datetime.datetime.now(datetime.UTC).isoformat()
     prepare_build(as_of)
-    run_dbt("build", "--vars", json.dumps({"as_of": as_of}), target_schema=BUILD_SCHEMA)
+    run_dbt("build", target_schema=BUILD_SCHEMA, as_of=as_of)
     return dbt_result_counts()
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from warehouse import config
+from warehouse.dbt import AS_OF_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -60,7 +61,7 @@ def dbt_task_group(group_id: str, as_of_template: str):
             test_behavior=TestBehavior.BUILD if EXECUTION_MODE == "local" else TestBehavior.AFTER_EACH,
         ),
         operator_args={
-            "vars": {"as_of": as_of_template},
+            "env": {AS_OF_ENV: as_of_template},  # read by the project's as_of() macro
             "install_deps": False,  # no dbt packages (see the README)
             "append_env": True,
             "emit_datasets": False,  # our own Assets name the tables; Cosmos' URIs depend on the host

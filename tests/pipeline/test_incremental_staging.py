@@ -4,7 +4,6 @@ night build in full instead."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -29,7 +28,7 @@ AFTER_NIGHT_2 = "2026-04-03T00:00:00+00:00"
 def build_staging(as_of: str) -> list[str]:
     """One night's staging: prepare the build schemas (carrying what may be carried), run the HubSpot models."""
     carried = nightly.prepare_build(as_of)
-    run_dbt("run", "--select", "path:models/staging/hubspot", "--vars", json.dumps({"as_of": as_of}))
+    run_dbt("run", "--select", "path:models/staging/hubspot", as_of=as_of)
     return carried
 
 
