@@ -8,9 +8,9 @@ at that scale into raw (not timed), then:
    publishes it;
 2. writes a new version of `--share` of the records of every HubSpot raw table in a new load batch, as a
    night's extraction would (lead score and `updatedAt` moved), not timed;
-3. times the next night's build, which carries the published incremental staging tables over and rebuilds
+3. times the next night's build, which carries the published incremental tables over and rebuilds
    only the changed records, and then a full build of the same data (carrying switched off) to compare;
-4. checks that both builds made identical staging tables, and times the copy of the published tables alone.
+4. checks that both builds made identical incremental tables, and times the copy of the published tables alone.
 Prints both times, the incremental models' own times and two ratios incremental / full: for the incremental
 models (their dbt times plus the copy) and for the whole build (every model, test and dbt's start-up). The scratch
 database is dropped afterwards. Not part of the test suite.
@@ -99,18 +99,19 @@ def timed_build(as_of: str, label: str) -> tuple[float, dict[str, float]]:
     return seconds, {**models, "elapsed": run["elapsed_time"]}
 
 
-def staging_digest(url: str) -> dict[str, str]:
-    """An order-independent digest of every incremental staging table in build_staging, lineage columns aside."""
+def incremental_digest(url: str) -> dict[str, str]:
+    """An order-independent digest of every incremental table of the build, lineage columns aside."""
     from warehouse import incremental
+    from warehouse.publish import BUILD_PREFIX
 
     digests = {}
     with psycopg.connect(url) as conn:
         for model in incremental.incremental_models():
-            columns = incremental.data_columns(conn, "build_staging", model.name).as_string(conn)
+            schema = BUILD_PREFIX + model.layer
+            columns = incremental.data_columns(conn, schema, model.name).as_string(conn)
             row_sql = f"row({columns})::text"
             digests[model.name] = conn.execute(
-                f"select count(*) || ':' || coalesce(sum(hashtext({row_sql})::numeric), 0)"
-                f" from build_staging.{model.name}"
+                f"select count(*) || ':' || coalesce(sum(hashtext({row_sql})::numeric), 0) from {schema}.{model.name}"
             ).fetchone()[0]
     return digests
 
@@ -134,10 +135,10 @@ def main() -> int:
 
         as_of = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=1)).isoformat()
         incremental_seconds, incremental_models = timed_build(as_of, "incremental")
-        incremental_digest = staging_digest(url)
+        night_digest = incremental_digest(url)
         os.environ["SMARKETING_INCREMENTAL"] = "off"
         full_seconds, full_models = timed_build(as_of, "full")
-        full_digest = staging_digest(url)
+        full_digest = incremental_digest(url)
         os.environ["SMARKETING_INCREMENTAL"] = "on"
         started = time.perf_counter()
         carried = nightly.prepare_build(as_of)  # the copy alone (the published build is still the first one)
@@ -154,8 +155,8 @@ def main() -> int:
     for name in sorted(full_models):
         print(f"  {name}: incremental {incremental_models.get(name, 0):.2f} s, full {full_models[name]:.2f} s")
     print(f"  copying the {len(carried)} published tables into the build schemas: {copy_seconds:.2f} s")
-    same = incremental_digest == full_digest
-    print(f"incremental staging equals the full build's: {same}")
+    same = night_digest == full_digest
+    print(f"the incremental tables equal the full build's: {same}")
     incremental_sum, full_sum = sum(incremental_models.values()), sum(full_models.values())
     print(
         f"ratio for the incremental models (their dbt times, copy included): "

@@ -43,6 +43,23 @@ def warehouse_url(server_url: str) -> Iterator[str]:
 
 
 SANDBOX_TOKEN = "test-token-not-a-secret"
+AD_SOURCES = ("google_ads", "meta_ads", "linkedin_ads")
+
+
+def extract_sources(sandbox_url: str, sources: tuple[str, ...] = ("hubspot", *AD_SOURCES)) -> None:
+    """Load `sources` from a running sandbox into raw of the current WAREHOUSE_URL, without client-side waits
+    (no rate budget on loopback, Meta insights synchronous)."""
+    from warehouse import nightly
+
+    with pytest.MonkeyPatch.context() as patch:
+        for prefix in (source.upper() for source in sources):
+            patch.setenv(f"{prefix}_BASE_URL", sandbox_url)
+            patch.setenv(f"{prefix}_TOKEN", SANDBOX_TOKEN)
+            patch.setenv(f"{prefix}_REQUESTS_PER_MINUTE", "100000")
+        patch.setenv("GOOGLE_ADS_DEVELOPER_TOKEN", SANDBOX_TOKEN)
+        patch.setenv("META_ADS_ASYNC_AFTER_DAYS", "400")
+        for source in sources:
+            nightly.extract(source)
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,19 @@
-"""Carry the incremental staging tables from the published schemas into the night's build schemas.
+"""Carry the incremental tables from the published schemas into the night's build schemas.
 
 A night builds into empty `build_<layer>` schemas and publishes them by renaming (write-audit-publish), so a
 dbt incremental model would find no table to add to and rebuild in full every night. Before dbt runs, each
 incremental table of the published layer is copied into the build schema, and dbt then only rebuilds the
-records that changed since (dbt_project/macros/incremental_staging.sql). A copy costs a fraction of
-computing the table from raw JSON (`bench/incremental_build.py`), and it keeps the night's guarantees: the
-published tables are never written to, and a broken night leaves them as they were.
+records that changed since: the staging models over raw JSON (dbt_project/macros/incremental_staging.sql)
+and the large per-contact and per-person facts over them (dbt_project/macros/incremental_facts.sql). A copy
+costs a fraction of computing the table (`bench/incremental_build.py`), and it keeps the night's guarantees:
+the published tables are never written to, and a broken night leaves them as they were.
 
 A table is carried only when the published one was built by the same code and as of no later than this
 night. Each build layer records, before dbt runs, the fingerprint of every incremental model's code and
-the night's `as_of` in `<layer>._incremental_state`, which publishes with the layer. The fingerprint
-covers the model's file, every macro and dbt_project.yml (its vars), so a change to any of them, or a
-backfill whose `as_of` is earlier, makes that night build the table in full.
+the night's `as_of` in `<layer>._incremental_state`, which publishes with the layer. A staging model's
+fingerprint covers its file, every macro and dbt_project.yml (its vars); a fact's covers the whole dbt
+project, because a fact applies the glossary (seeds, glossary models) and the models upstream of it. A
+change to any of them, or a backfill whose `as_of` is earlier, makes that night build the table in full.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from warehouse import config
 log = logging.getLogger(__name__)
 
 STATE_TABLE = "_incremental_state"
-# The macro every carried model configures itself with: the watermarks it keeps make a carried table safe.
-INCREMENTAL_MARKER = "incremental_staging_config("
+# The macros a carried model configures itself with: the watermarks they keep make a carried table safe.
+STAGING_MARKER = "incremental_staging_config("
+FACT_MARKER = "incremental_fact_config("
 STATE_DDL = """
 create table if not exists {schema}._incremental_state (
     model text primary key,
@@ -50,22 +53,30 @@ class IncrementalModel:
 
 
 def incremental_models(project_dir: Path | None = None) -> list[IncrementalModel]:
-    """The project's incremental staging models, with the layer (models/<layer>/...) each is built in."""
+    """The project's incremental models (staging and facts), with the layer (models/<layer>/...) each is
+    built in."""
     project = project_dir or config.DBT_PROJECT_DIR
-    shared = _shared_code_digest(project)
+    shared = _files_digest(project, [project / "dbt_project.yml", *(project / "macros").rglob("*.sql")])
+    whole = _files_digest(project, [project / "dbt_project.yml", *_files_under(project, "macros", "models", "seeds")])
     found = []
     for path in sorted((project / "models").rglob("*.sql")):
         text = path.read_bytes()
-        if INCREMENTAL_MARKER.encode() in text:
-            layer = path.relative_to(project / "models").parts[0]
+        layer = path.relative_to(project / "models").parts[0]
+        if STAGING_MARKER.encode() in text:
             found.append(IncrementalModel(path.stem, layer, hashlib.sha256(shared + text).hexdigest()))
+        elif FACT_MARKER.encode() in text:
+            found.append(IncrementalModel(path.stem, layer, whole.hex()))
     return found
 
 
-def _shared_code_digest(project: Path) -> bytes:
-    """What every model's SQL also depends on: the macros and dbt_project.yml (vars, configs)."""
+def _files_under(project: Path, *folders: str) -> list[Path]:
+    return [path for folder in folders for path in (project / folder).rglob("*") if path.is_file()]
+
+
+def _files_digest(project: Path, paths: list[Path]) -> bytes:
+    """One digest of the files' paths and contents, in path order."""
     digest = hashlib.sha256()
-    for path in [project / "dbt_project.yml", *sorted((project / "macros").rglob("*.sql"))]:
+    for path in sorted(paths):
         digest.update(path.relative_to(project).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.digest()
 

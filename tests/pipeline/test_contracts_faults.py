@@ -16,12 +16,11 @@ from expectations.docs import DOCS_DIR
 from expectations.runner import ContractBroken, load_contracts, validate
 from sandbox.ads.story import AD_FAULTS
 from sandbox.launcher import RunningSandbox, running_sandbox
-from tests.conftest import SANDBOX_TOKEN
+from tests.conftest import AD_SOURCES, SANDBOX_TOKEN
 from warehouse import nightly
 
 SEED, SCALE = 11, 800
 MARTS = ("weekly_contacts_by_stage", "weekly_review")
-AD_SOURCES = ("google_ads", "meta_ads", "linkedin_ads")
 
 
 def marts(url: str, schema: str = "marts") -> dict[str, list[tuple[object, ...]]]:

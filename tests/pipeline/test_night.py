@@ -21,7 +21,7 @@ from sandbox.attribution_truth import (
 from sandbox.launcher import running_sandbox
 from sandbox.story import DEFAULT_NOW, LOST_REASONS, Story, to_ms
 from sandbox.truth import contacts_by_week_and_stage, funnel_by_week_and_channel
-from tests.conftest import SANDBOX_TOKEN, published_counts
+from tests.conftest import SANDBOX_TOKEN, extract_sources, published_counts
 from warehouse import nightly
 from warehouse.dbt import run_dbt
 from warehouse.publish import PublishError, publish
@@ -146,22 +146,12 @@ def test_every_closed_lost_deal_is_staged_with_the_reason_sales_gave_in_the_stor
 # the same story and rebuilds the models (and seeds) into the build schemas, without tests or contracts: the nights
 # above already ran every data test, the attribution ones included, on this CRM data.
 
-AD_SOURCES = ("google_ads", "meta_ads", "linkedin_ads")
-
 
 @pytest.fixture(scope="module")
 def attribution_built(pipeline_env: dict[str, str]) -> str:
     args = ["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE)]
-    with running_sandbox(args) as sandbox, pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HUBSPOT_BASE_URL", sandbox.url)
-        for prefix in ("GOOGLE_ADS", "META_ADS", "LINKEDIN_ADS"):
-            patch.setenv(f"{prefix}_BASE_URL", sandbox.url)
-            patch.setenv(f"{prefix}_TOKEN", SANDBOX_TOKEN)
-            patch.setenv(f"{prefix}_REQUESTS_PER_MINUTE", "100000")
-        patch.setenv("GOOGLE_ADS_DEVELOPER_TOKEN", SANDBOX_TOKEN)
-        patch.setenv("META_ADS_ASYNC_AFTER_DAYS", "400")  # synchronous insights: no report-run polling waits
-        for source in ("hubspot", *AD_SOURCES):
-            nightly.extract(source)
+    with running_sandbox(args) as sandbox:
+        extract_sources(sandbox.url)
     nightly.drop_build_schemas()
     run_dbt("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
     return pipeline_env["WAREHOUSE_URL"]

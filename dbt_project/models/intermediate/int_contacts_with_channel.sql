@@ -1,4 +1,7 @@
-{#- Active contacts with the person they are (normalised email) and their channel (first matching rule). -#}
+{#- Active contacts with the person they are (normalised email) and their channel (first matching rule).
+    Incremental: a night rebuilds the contacts changed since (macros/incremental_facts.sql). -#}
+{{ incremental_fact_config('contact_id', 'changed_contacts') }}
+
 with
 
 contacts as (
@@ -31,6 +34,7 @@ active_contacts as (
     where
         not is_archived
         and created_at <= {{ as_of() }}
+        {{ only_changed_keys('contact_id') }}
 
 ),
 
@@ -63,7 +67,8 @@ contacts_with_channel as (
 
     select
         active_contacts.*,
-        coalesce(rule_matches.channel, 'other') as contact_channel
+        coalesce(rule_matches.channel, 'other') as contact_channel,
+        current_timestamp as _transformed_at
     from active_contacts
     left join rule_matches
         on

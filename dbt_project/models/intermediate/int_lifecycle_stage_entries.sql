@@ -1,10 +1,15 @@
 {#- Every entry of an active contact into a lifecycle stage, from the CRM's property history, mapped to the
-    glossary's canonical stages. A value the glossary does not know is no stage (the contracts report it). -#}
+    glossary's canonical stages. A value the glossary does not know is no stage (the contracts report it).
+    Incremental: a night rebuilds the contacts changed since (macros/incremental_facts.sql). -#}
+{{ incremental_fact_config('contact_id', 'changed_contacts') }}
+-- depends_on: {{ ref('stg_hubspot__contacts') }}
+
 with
 
 contacts as (
 
     select * from {{ ref('int_contacts_with_channel') }}
+    where true {{ only_changed_keys('contact_id') }}
 
 ),
 
@@ -30,7 +35,8 @@ stage_entries as (
         stage_mapping.canonical_stage,
         stage_mapping.stage_order,
         stage_mapping.is_funnel_stage,
-        history.changed_at as entered_at
+        history.changed_at as entered_at,
+        current_timestamp as _transformed_at
     from history
     inner join contacts
         on history.contact_id = contacts.contact_id

@@ -3,12 +3,18 @@
     holds the value written then, or the one in force then when the submission left it out (HubSpot records no
     new version for an unchanged value). The channel comes from the first matching `utm` rule of the channel
     taxonomy; the campaign is the `utm_campaign` value, which our tracking templates fill with the ad platform's
-    campaign id, so paid touches join the platforms' spend. -#}
+    campaign id, so paid touches join the platforms' spend.
+    Incremental: a night rebuilds the people whose contacts changed since, and those whose touches name a
+    campaign the platforms now report differently (macros/incremental_facts.sql). -#}
+{{ incremental_fact_config('person_key', 'changed_touch_point_people') }}
+-- depends_on: {{ ref('stg_hubspot__contacts') }}
+
 with
 
 contacts as (
 
     select * from {{ ref('int_contacts_with_channel') }}
+    where true {{ only_changed_keys('person_key') }}
 
 ),
 
@@ -139,7 +145,8 @@ touches_with_channel as (
         ad_campaigns.platform as ad_platform,
         row_number() over (
             partition by touches.person_key order by touches.touched_at, touches.contact_id
-        ) as touch_number
+        ) as touch_number,
+        current_timestamp as _transformed_at
     from touches
     left join rule_matches
         on

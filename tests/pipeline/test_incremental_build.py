@@ -1,9 +1,10 @@
-"""Incremental staging: a night that carries the published staging tables over and rebuilds only the changed
-records builds exactly what a full build of the same raw data builds, and code changes or backfills make the
-night build in full instead."""
+"""Incremental nights: a night that carries the published incremental tables over (the HubSpot staging models
+and the facts over them) and rebuilds only what changed builds exactly what a full build of the same raw data
+builds, and code changes or backfills make the night build in full instead."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from sandbox.launcher import running_sandbox
-from tests.conftest import SANDBOX_TOKEN
+from tests.conftest import SANDBOX_TOKEN, extract_sources
 from warehouse import config, incremental, nightly
 from warehouse.dbt import run_dbt
 from warehouse.publish import BUILD_PREFIX, publish
@@ -25,20 +26,27 @@ BETWEEN_NIGHTS = "2026-04-01T12:00:00+00:00"
 AFTER_NIGHT_2 = "2026-04-03T00:00:00+00:00"
 
 
-def build_staging(as_of: str) -> list[str]:
-    """One night's staging: prepare the build schemas (carrying what may be carried), run the HubSpot models."""
+# Every incremental model and what it reads (seeds included), without data tests: the nights compare tables.
+NIGHT_SELECTION = ("path:models/staging/hubspot", "+int_touch_points", "+int_lifecycle_stage_entries")
+LAYERS = ("staging", "glossary", "intermediate")
+
+
+def build_night(as_of: str) -> list[str]:
+    """One night: prepare the build schemas (carrying what may be carried), build the incremental models."""
     carried = nightly.prepare_build(as_of)
-    run_dbt("run", "--select", "path:models/staging/hubspot", as_of=as_of)
+    no_tests = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    run_dbt("build", "--select", *NIGHT_SELECTION, *no_tests, as_of=as_of)
     return carried
 
 
-def staging_rows(url: str) -> dict[str, list[tuple]]:
-    """Every incremental staging table of the build, sorted, without the bookkeeping columns."""
+def incremental_rows(url: str) -> dict[str, list[tuple]]:
+    """Every incremental table of the build, sorted, without the bookkeeping columns."""
     tables = {}
     with psycopg.connect(url) as conn:
         for model in incremental.incremental_models():
-            listed = incremental.data_columns(conn, BUILD_PREFIX + "staging", model.name).as_string(conn)
-            rows = conn.execute(f"select {listed} from {BUILD_PREFIX}staging.{model.name}").fetchall()
+            schema = BUILD_PREFIX + model.layer
+            listed = incremental.data_columns(conn, schema, model.name).as_string(conn)
+            rows = conn.execute(f"select {listed} from {schema}.{model.name}").fetchall()
             tables[model.name] = sorted(rows, key=repr)
     return tables
 
@@ -73,14 +81,38 @@ def add_version(
     )
 
 
+def touched_contacts(conn: psycopg.Connection, but: list[str]) -> list[tuple[str, str]]:
+    """(id, email) of the contacts with UTM history (touch points), but those in `but`."""
+    return conn.execute(
+        "select record_id, record #>> '{properties,email}' from raw.hubspot__contacts"
+        " where jsonb_array_length(coalesce(record #> '{propertiesWithHistory,utm_source}', '[]')) > 0"
+        " and record #>> '{properties,email}' is not null and not (record_id = any(%s)) order by record_id",
+        (but,),
+    ).fetchall()
+
+
+def hold_back_a_touched_campaign(conn: psycopg.Connection) -> str:
+    """A Google Ads campaign some contact's utm_campaign named, whose delivery rows are moved out of raw (into
+    public.held_back_campaign_days) until the platform "reports" it."""
+    campaign = conn.execute(
+        "select days.record #>> '{campaign,id}' from raw.google_ads__campaign_daily as days"
+        " where days.record #>> '{campaign,id}' in ("
+        "   select history.value ->> 'value' from raw.hubspot__contacts as contacts,"
+        "   jsonb_array_elements(contacts.record #> '{propertiesWithHistory,utm_campaign}') as history"
+        " ) order by 1 limit 1"
+    ).fetchone()[0]
+    held_back = "from raw.google_ads__campaign_daily where record #>> '{campaign,id}' = %s"
+    conn.execute(f"create table public.held_back_campaign_days as select * {held_back}", (campaign,))
+    conn.execute(f"delete {held_back}", (campaign,))
+    return campaign
+
+
 @pytest.fixture(scope="module")
 def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
     """Raw data from the sandbox, night 1 published, the changes of the day, night 2 built incrementally."""
     url = pipeline_env["WAREHOUSE_URL"]
-    sandbox_args = ["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE)]
-    with running_sandbox(sandbox_args) as sandbox, pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HUBSPOT_BASE_URL", sandbox.url)
-        nightly.extract("hubspot")
+    with running_sandbox(["--token", SANDBOX_TOKEN, "--seed", str(SEED), "--scale", str(SCALE)]) as sandbox:
+        extract_sources(sandbox.url)
 
     with psycopg.connect(url, autocommit=True) as conn:
         contacts = [row[0] for row in conn.execute("select distinct record_id from raw.hubspot__contacts order by 1")]
@@ -89,6 +121,12 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
             " order by record_id limit 1"
         ).fetchone()[0]
         late, stuck, archived, restaged = contacts[:4]
+        (mover, _), host = next(
+            (first, second)
+            for first, second in itertools.pairwise(touched_contacts(conn, contacts[:4]))
+            if first[1] != second[1]
+        )
+        campaign = hold_back_a_touched_campaign(conn)
         # Loaded before night 1 but modified after its as_of: night 1 must not see it, night 2 must.
         add_version(
             conn,
@@ -101,9 +139,9 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
         # A batch still loading during night 1, whose rows land after it (an old cursor: archiving may not move it).
         running = new_batch(conn, "hubspot__contacts", finished=False)
 
-    night_1_carried = build_staging(NIGHT_1)
+    night_1_carried = build_night(NIGHT_1)
     with psycopg.connect(url, autocommit=True) as conn:
-        publish(conn, ("staging",))
+        publish(conn, LAYERS)
         add_version(conn, "hubspot__contacts", stuck, running, {"archived": True})
         conn.execute(
             "update raw._batches set status = 'succeeded', finished_at = clock_timestamp() where batch_id = %s",
@@ -119,6 +157,10 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
             cursor=BETWEEN_NIGHTS,
         )
         add_version(conn, "hubspot__contacts", archived, batch, {"archived": True}, cursor=BETWEEN_NIGHTS)
+        # A contact's email changed to another person's: it leaves its person for theirs, touch points and all.
+        add_version(conn, "hubspot__contacts", mover, batch, {"properties": {"email": host[1]}}, cursor=BETWEEN_NIGHTS)
+        # The platform reports the campaign: the touches that named it get its ad platform.
+        conn.execute("insert into raw.google_ads__campaign_daily select * from public.held_back_campaign_days")
         # An association removed: the contact's new association record lists no company.
         add_version(
             conn,
@@ -138,25 +180,28 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
             cursor=AFTER_NIGHT_2,
         )
 
-    night_2_carried = build_staging(NIGHT_2)
-    incremental_rows = staging_rows(url)
+    night_2_carried = build_night(NIGHT_2)
+    night_2_rows = incremental_rows(url)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SMARKETING_INCREMENTAL", "off")
-        full_carried = build_staging(NIGHT_2)
+        full_carried = build_night(NIGHT_2)
     return {
         "url": url,
         "carried": (night_1_carried, night_2_carried, full_carried),
-        "incremental": incremental_rows,
-        "full": staging_rows(url),
+        "incremental": night_2_rows,
+        "full": incremental_rows(url),
         "contacts": {"late": late, "stuck": stuck, "archived": archived, "restaged": restaged},
         "with_company": with_company,
+        "mover": mover,
+        "host": host[0],
+        "campaign": campaign,
     }
 
 
 def test_night_two_carries_every_incremental_table_and_builds_what_a_full_build_builds(nights) -> None:
     night_1, night_2, full = nights["carried"]
     models = sorted(model.name for model in incremental.incremental_models())
-    assert len(models) == 7
+    assert len(models) == 10  # 7 staging models, 3 facts
     assert night_1 == []  # nothing was published yet
     assert sorted(night_2) == models
     assert full == []  # SMARKETING_INCREMENTAL=off
@@ -201,12 +246,67 @@ def test_the_changes_between_the_nights_are_in_night_two_and_not_in_night_one(ni
     assert night_2[people["restaged"]][1:3] == ("customer", 99)  # not "other": that version is after night 2
 
 
+def touch_points_of(conn: psycopg.Connection, layer: str, column: str, value: str) -> list[tuple]:
+    return conn.execute(
+        f"select person_key, touch_number, ad_platform from {layer}.int_touch_points where {column} = %s",
+        (value,),
+    ).fetchall()
+
+
+def touch_numbers(touch_points: list[tuple]) -> list[int]:
+    return sorted(number for _, number, _ in touch_points)
+
+
+def person_of(conn: psycopg.Connection, layer: str, contact_id: str) -> str | None:
+    row = conn.execute(
+        f"select person_key from {layer}.int_contacts_with_channel where contact_id = %s", (contact_id,)
+    ).fetchone()
+    return row and row[0]
+
+
+def test_the_facts_follow_a_contact_to_another_person_and_a_campaign_the_platform_first_reports(nights) -> None:
+    """What night 2 rebuilt in the facts beyond the changed contacts' own rows: the person a contact left and
+    the one it joined (touch numbers run across the merged person), and the touches of a campaign that the ad
+    platform reported only after night 1."""
+    mover, host, campaign = nights["mover"], nights["host"], nights["campaign"]
+    built = BUILD_PREFIX + "intermediate"
+    with psycopg.connect(nights["url"]) as conn:
+        old_person, host_person = person_of(conn, "intermediate", mover), person_of(conn, "intermediate", host)
+        assert old_person != host_person
+        assert person_of(conn, built, mover) == host_person
+        mover_touches = len(touch_points_of(conn, "intermediate", "contact_id", mover))
+        left = touch_points_of(conn, built, "person_key", old_person)
+        joined = touch_points_of(conn, built, "person_key", host_person)
+        assert mover_touches > 0
+        assert touch_numbers(left) == list(
+            range(1, len(touch_points_of(conn, "intermediate", "person_key", old_person)) - mover_touches + 1)
+        )
+        assert touch_numbers(joined) == list(
+            range(1, len(touch_points_of(conn, "intermediate", "person_key", host_person)) + mover_touches + 1)
+        )
+        assert person_of(conn, built, nights["contacts"]["archived"]) is None
+        assert person_of(conn, "intermediate", nights["contacts"]["archived"]) is not None
+
+        before = touch_points_of(conn, "intermediate", "campaign_id", campaign)
+        after = touch_points_of(conn, built, "campaign_id", campaign)
+    assert before and {platform for _, _, platform in before} == {None}
+    assert len(after) == len(before) and {platform for _, _, platform in after} == {"google_ads"}
+
+
 def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Path) -> None:
     url = nights["url"]
     models = incremental.incremental_models()
     project = tmp_path / "dbt_project"
     shutil.copytree(config.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     assert [model.fingerprint for model in incremental.incremental_models(project)] == [m.fingerprint for m in models]
+    seed = project / "seeds" / "glossary" / "glossary_channel_rules.csv"
+    seed.write_text(seed.read_text() + "\n")
+    reseeded = incremental.incremental_models(project)
+    assert [new.name for new, old in zip(reseeded, models, strict=True) if new.fingerprint != old.fingerprint] == [
+        "int_contacts_with_channel",
+        "int_lifecycle_stage_entries",
+        "int_touch_points",
+    ]  # a definition changed: the facts apply it, the staging models do not
     macro = project / "macros" / "hubspot_properties.sql"
     macro.write_text(macro.read_text().replace("nullif(", "nullif( "))
     edited = incremental.incremental_models(project)
@@ -216,7 +316,7 @@ def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Pa
 
     night_2 = datetime.datetime.fromisoformat(NIGHT_2)
     with psycopg.connect(url, autocommit=True) as conn:
-        publish(conn, ("staging",))  # night 2 (the full build of the fixture) is now the published one
+        publish(conn, LAYERS)  # night 2 (the full build of the fixture) is now the published one
         nightly.drop_build_schemas()
         assert incremental.carry_into_build(conn, night_2, BUILD_PREFIX, edited) == []
         nightly.drop_build_schemas()

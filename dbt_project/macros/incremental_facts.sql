@@ -1,0 +1,92 @@
+{#- Incremental facts: the large per-contact and per-person intermediate tables, rebuilt for the keys that
+    changed since their last run instead of in full.
+
+    A fact's rows depend on the CRM records of a contact, or of a person (the contacts sharing an email). Every
+    change to a contact, its property history included, rebuilds the contact's row of the incremental
+    `stg_hubspot__contacts` (macros/incremental_staging.sql), whose `_transformed_at` then moves past the
+    fact's own newest `_transformed_at`: those contacts changed since the fact last ran. A fact keyed by
+    person also rebuilds the person a changed contact belonged to (its old rows say which) and the one it
+    belongs to now. Each model names the macro that selects its changed keys; the keys are collected once per
+    run into a temporary table (pre-hook), and strategy `replace_keys` deletes every row of those keys before
+    inserting their rebuilt rows, so a key that now yields no rows (an archived contact) loses the old ones.
+
+    A night sees only what its `as_of` lets in, and a contact version that `as_of` lets in carries every
+    property change before it (HubSpot moves `lastmodifieddate` with each), so a later `as_of` changes a fact
+    through the changed contacts only. Definitions are another matter: the pipeline carries these tables into
+    the night's build only when no file of the dbt project changed (seeds and every model included) and
+    `as_of` did not move back (warehouse/incremental.py); otherwise the night builds them in full. -#}
+
+{#- A fact's config: `unique_key` is the column its rows are replaced by (`contact_id` or `person_key`),
+    `changed_keys` the name of the macro that selects the keys changed since the fact last ran. -#}
+{% macro incremental_fact_config(unique_key, changed_keys) %}
+    {{ config(
+        materialized='incremental',
+        unique_key=unique_key,
+        incremental_strategy='replace_keys',
+        on_schema_change='fail',
+        pre_hook='{{ collect_changed_keys(' ~ changed_keys ~ '()) }}',
+    ) }}
+{% endmacro %}
+
+{#- The temporary table of the keys to rebuild in this run (dropped at commit). -#}
+{% macro changed_keys_table() %}{{ this.identifier }}__changed{% endmacro %}
+
+{#- Pre-hook: the changed keys into `changed_keys_table()`; a no-op on a full build. -#}
+{% macro collect_changed_keys(changed_keys_sql) %}
+    {% if is_incremental() %}
+        create temporary table {{ changed_keys_table() }} on commit drop as
+        {{ changed_keys_sql }}
+    {% else %}
+        select 1
+    {% endif %}
+{% endmacro %}
+
+{#- In a model: restrict a CTE to the changed keys (on an incremental run). -#}
+{% macro only_changed_keys(column) %}
+    {% if is_incremental() %}
+        and {{ column }} in (select changed.changed_key from {{ changed_keys_table() }} as changed)
+    {% endif %}
+{% endmacro %}
+
+{#- Contacts (archived ones included) whose staging row was rebuilt after the fact's newest row. -#}
+{% macro changed_contacts() %}
+    select contacts.contact_id as changed_key
+    from {{ ref('stg_hubspot__contacts') }} as contacts
+    where contacts._transformed_at > (
+        select coalesce(max(facts._transformed_at), '-infinity') from {{ this }} as facts
+    )
+{% endmacro %}
+
+{#- The people of the changed contacts, before (the fact's rows) and now (`int_contacts_with_channel`). -#}
+{% macro changed_people() %}
+    select contacts.person_key as changed_key
+    from {{ ref('int_contacts_with_channel') }} as contacts
+    where contacts.contact_id in (select changed.changed_key from ({{ changed_contacts() }}) as changed)
+    union
+    select facts.person_key as changed_key
+    from {{ this }} as facts
+    where facts.contact_id in (select changed.changed_key from ({{ changed_contacts() }}) as changed)
+{% endmacro %}
+
+{#- Touch points also name the ad platform of their campaign: a campaign the platforms reported for the first
+    time changes the touches that named it before. -#}
+{% macro changed_touch_point_people() %}
+{{ changed_people() }}
+    union
+    select facts.person_key as changed_key
+    from {{ this }} as facts
+    left join {{ ref('int_ad_campaigns') }} as ad_campaigns
+        on facts.campaign_id = ad_campaigns.campaign_id
+    where facts.ad_platform is distinct from ad_campaigns.platform
+{% endmacro %}
+
+{#- Strategy `replace_keys`: delete every row of the changed keys, insert their rebuilt rows. -#}
+{% macro get_incremental_replace_keys_sql(arg_dict) %}
+{% set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) %}
+    delete from {{ arg_dict['target_relation'] }} as target
+    where target.{{ arg_dict['unique_key'] }} in (
+        select changed.changed_key from {{ changed_keys_table() }} as changed
+    );
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }};
+{% endmacro %}
