@@ -11,9 +11,11 @@ at that scale into raw (not timed), then:
 3. times the next night's build, which carries the published incremental tables over and rebuilds
    only the changed records, and then a full build of the same data (carrying switched off) to compare;
 4. checks that both builds made identical incremental tables, and times the copy of the published tables alone.
-Prints both times, the incremental models' own times and two ratios incremental / full: for the incremental
-models (their dbt times plus the copy) and for the whole build (every model, test and dbt's start-up). The scratch
-database is dropped afterwards. Not part of the test suite.
+Prints both nights' times with where they went (dbt's start-up and parsing, the copy, models, tests, unit tests
+and seeds), the incremental models' own times and three ratios incremental / full: for the incremental models
+(their dbt times plus the copy), for building every model (plus the copy), and for the whole night's build
+(tests and dbt's start-up included). The full build is what a night with SMARKETING_INCREMENTAL=off runs: no
+table carried, the unit tests run. The scratch database is dropped afterwards. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import datetime
 import json
 import os
 import time
+from dataclasses import dataclass
 
 import psycopg
 from _scratch import scratch_database  # bench/ is on sys.path when a script runs
 from contracts_vs_build import load_raw
 
 from warehouse.config import LOCAL_DIR
+from warehouse.incremental import incremental_models
 
 CHANGE_SQL = """
 insert into raw.{table} (record_id, cursor_value, record, is_deleted, batch_id)
@@ -81,22 +85,42 @@ def change_records(url: str, share: float) -> dict[str, int]:
     return changed
 
 
-def timed_build(as_of: str, label: str) -> tuple[float, dict[str, float]]:
-    """Seconds of one `build_models` (preparation included) and the seconds of the incremental models and of
-    dbt's own run (`elapsed`: from its first node to its last, without start-up and parsing). dbt's run results
-    are kept as `run_results.<label>.json` in the target folder, for a look at where the time went."""
-    from warehouse import incremental, nightly
+@dataclass
+class Build:
+    """One timed `build_models`: wall seconds (preparation and dbt's start-up included), dbt's own run
+    (`elapsed`: from its first node to its last), node seconds summed by resource type, and each model's."""
+
+    seconds: float
+    elapsed: float
+    by_type: dict[str, float]
+    models: dict[str, float]
+
+    def model_seconds(self, names: set[str] | None = None) -> float:
+        return sum(seconds for name, seconds in self.models.items() if names is None or name in names)
+
+
+def timed_build(as_of: str, label: str) -> Build:
+    """Time one night's `build_models`; dbt's run results are kept as `run_results.<label>.json` in the target
+    folder, for a look at where the time went."""
+    from warehouse import nightly
     from warehouse.dbt import target_dir
 
     started = time.perf_counter()
     nightly.build_models(as_of)
     seconds = time.perf_counter() - started
-    names = {f"model.smarketing.{model.name}" for model in incremental.incremental_models()}
     text = (target_dir() / "run_results.json").read_text()
     (target_dir() / f"run_results.{label}.json").write_text(text)
     run = json.loads(text)
-    models = {r["unique_id"].rpartition(".")[2]: r["execution_time"] for r in run["results"] if r["unique_id"] in names}
-    return seconds, {**models, "elapsed": run["elapsed_time"]}
+    by_type: dict[str, float] = {}
+    for result in run["results"]:
+        kind = result["unique_id"].split(".")[0]
+        by_type[kind] = by_type.get(kind, 0.0) + result["execution_time"]
+    models = {
+        r["unique_id"].rpartition(".")[2]: r["execution_time"]
+        for r in run["results"]
+        if r["unique_id"].startswith("model.")
+    }
+    return Build(seconds, run["elapsed_time"], by_type, models)
 
 
 def incremental_digest(url: str) -> dict[str, str]:
@@ -129,40 +153,50 @@ def main() -> int:
 
         load_raw(args.seed, args.scale)
         first_as_of = datetime.datetime.now(datetime.UTC)
-        first_seconds, _ = timed_build(first_as_of.isoformat(), "first")
+        first = timed_build(first_as_of.isoformat(), "first")
         nightly.publish()
         changed = change_records(url, args.share)
 
         as_of = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=1)).isoformat()
-        incremental_seconds, incremental_models = timed_build(as_of, "incremental")
+        night = timed_build(as_of, "incremental")
         night_digest = incremental_digest(url)
         os.environ["SMARKETING_INCREMENTAL"] = "off"
-        full_seconds, full_models = timed_build(as_of, "full")
+        full = timed_build(as_of, "full")
         full_digest = incremental_digest(url)
         os.environ["SMARKETING_INCREMENTAL"] = "on"
         started = time.perf_counter()
-        carried = nightly.prepare_build(as_of)  # the copy alone (the published build is still the first one)
+        carried = nightly.prepare_build(as_of).carried  # the copy alone (the published build is still the first one)
         copy_seconds = time.perf_counter() - started
 
+    incremental_names = {model.name for model in incremental_models()}
     print(f"records changed in raw ({args.share:.0%} of each HubSpot table): {sum(changed.values()):,}")
-    print(f"first full build: {first_seconds:.1f} s")
-    print(f"night after the change, incremental: {incremental_seconds:.1f} s")
-    print(f"full build of the same data: {full_seconds:.1f} s")
+    print(f"first full build: {first.seconds:.1f} s")
     print(
-        f"  dbt's run itself (nodes, without start-up): incremental {incremental_models.pop('elapsed'):.1f} s, "
-        f"full {full_models.pop('elapsed'):.1f} s"
+        f"night after the change: incremental {night.seconds:.1f} s, full build of the same data {full.seconds:.1f} s"
     )
-    for name in sorted(full_models):
-        print(f"  {name}: incremental {incremental_models.get(name, 0):.2f} s, full {full_models[name]:.2f} s")
-    print(f"  copying the {len(carried)} published tables into the build schemas: {copy_seconds:.2f} s")
+    print(f"  dbt's run (first node to last): incremental {night.elapsed:.1f} s, full {full.elapsed:.1f} s")
+    print(
+        f"  start-up, parsing and preparation (the rest): {night.seconds - night.elapsed:.1f} s, "
+        f"{full.seconds - full.elapsed:.1f} s (the copy alone: {copy_seconds:.2f} s for {len(carried)} tables)"
+    )
+    for kind in sorted(kind for kind, seconds in full.by_type.items() if seconds):
+        print(
+            f"  {kind} nodes, seconds summed over dbt's threads: incremental {night.by_type.get(kind, 0):.1f} s, "
+            f"full {full.by_type[kind]:.1f} s"
+        )
+    for name in sorted(incremental_names):
+        print(f"  {name}: incremental {night.models.get(name, 0):.2f} s, full {full.models[name]:.2f} s")
     same = night_digest == full_digest
     print(f"the incremental tables equal the full build's: {same}")
-    incremental_sum, full_sum = sum(incremental_models.values()), sum(full_models.values())
     print(
-        f"ratio for the incremental models (their dbt times, copy included): "
-        f"{(incremental_sum + copy_seconds) / full_sum:.2f}"
+        "ratio for the incremental models (their dbt times, copy included): "
+        f"{(night.model_seconds(incremental_names) + copy_seconds) / full.model_seconds(incremental_names):.2f}"
     )
-    print(f"ratio incremental / full build, the whole night's build: {incremental_seconds / full_seconds:.2f}")
+    print(
+        "ratio for building the models (every model's dbt time, copy included): "
+        f"{(night.model_seconds() + copy_seconds) / full.model_seconds():.2f}"
+    )
+    print(f"ratio for the whole night's build (tests, start-up and all): {night.seconds / full.seconds:.2f}")
     return 0 if same else 1
 
 

@@ -6,10 +6,12 @@ The warehouse night, once every ingestion DAG's raw tables have landed (schedule
 1. **resolve_as_of**: the instant the numbers are as of: the earliest `as_of` the triggering ingestion runs
    reported (their data interval end), or this run's own data interval end for a manual run or a backfill.
 2. **prepare_build**: drops leftover `build_*` schemas and the previous run results, then copies the
-   published incremental staging tables into the new build schemas when their code is unchanged, so dbt only
-   rebuilds the records that changed since (`warehouse/incremental.py`).
+   published incremental tables (HubSpot staging and the large facts) into the new build schemas when their
+   code is unchanged, so dbt only rebuilds what changed since; the unit tests run only when the project's code
+   changed since the published build (`warehouse/incremental.py`).
 3. **dbt** (astronomer-cosmos `DbtTaskGroup`, loaded from `dbt_project/target/manifest.json`): seeds, models
-   and each model's tests into the build schemas `build_*`, with the night's `as_of` in `SMARKETING_AS_OF`.
+   and each model's tests into the build schemas `build_*`, with the night's `as_of` in `SMARKETING_AS_OF`
+   (and `DBT_EXCLUDE_RESOURCE_TYPES=unit_test` when the unit tests are not due).
    Execution mode `SMARKETING_DBT_EXECUTION_MODE` (`watcher` by default: one `dbt build` process, one task per
    model following it; `local`: one dbt process per model, ~3.4 s of start-up each).
 4. **validate_contracts**: the Great Expectations contracts; a broken blocking contract stops the night and
@@ -60,7 +62,7 @@ def build_warehouse() -> None:
         return orchestration.resolve_as_of(context)
 
     @task(retries=0)
-    def prepare_build(as_of: str) -> list[str]:
+    def prepare_build(as_of: str) -> dict[str, object]:
         from warehouse import orchestration
 
         return orchestration.prepare_build(as_of)
@@ -84,7 +86,11 @@ def build_warehouse() -> None:
         return orchestration.run_summary()
 
     as_of = resolve_as_of()
-    dbt = dbt_task_group("dbt", "{{ ti.xcom_pull(task_ids='resolve_as_of') }}")
+    dbt = dbt_task_group(
+        "dbt",
+        as_of_template="{{ ti.xcom_pull(task_ids='resolve_as_of') }}",
+        excluded_resource_types_template="{{ ti.xcom_pull(task_ids='prepare_build')['exclude_resource_types'] }}",
+    )
     published = publish(as_of)
     prepare_build(as_of) >> dbt >> validate_contracts() >> published >> run_summary()
 

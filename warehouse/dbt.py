@@ -46,14 +46,16 @@ def target_dir() -> Path:
     return Path(os.environ.get("DBT_TARGET_PATH") or config.DBT_PROJECT_DIR / "target")
 
 
-def run_dbt(*args: str, target_schema: str = BUILD_SCHEMA, as_of: str | None = None) -> str:
-    """Run `dbt <args>` in the project folder, as of `as_of` when given, and return its output; raise DbtError
-    on failure."""
+def run_dbt(
+    *args: str, target_schema: str = BUILD_SCHEMA, as_of: str | None = None, env: dict[str, str] | None = None
+) -> str:
+    """Run `dbt <args>` in the project folder, as of `as_of` when given, with `env` added to its environment,
+    and return its output; raise DbtError on failure."""
     argv = [str(Path(sys.executable).with_name("dbt")), *args, "--target-path", str(target_dir())]
     result = subprocess.run(
         argv,
         cwd=config.DBT_PROJECT_DIR,
-        env=dbt_env(target_schema, as_of),
+        env={**dbt_env(target_schema, as_of), **(env or {})},
         capture_output=True,
         text=True,
         check=False,

@@ -14,6 +14,12 @@ the night's `as_of` in `<layer>._incremental_state`, which publishes with the la
 fingerprint covers its file, every macro and dbt_project.yml (its vars); a fact's covers the whole dbt
 project, because a fact applies the glossary (seeds, glossary models) and the models upstream of it. A
 change to any of them, or a backfill whose `as_of` is earlier, makes that night build the table in full.
+
+The staging layer's state also records the whole project's fingerprint (row `(project)`). dbt's unit tests
+check the code on fixed inputs, never the night's data, so a night runs them only when that fingerprint
+differs from the published build's, whose unit tests passed on the same code (dbt recommends keeping them
+out of production runs altogether; once per version of the code keeps them a gate of the first night that
+deploys a change).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from warehouse import config
 log = logging.getLogger(__name__)
 
 STATE_TABLE = "_incremental_state"
+PROJECT_STATE = "(project)"  # the state row of the whole project's code, in the staging layer
 # The macros a carried model configures itself with: the watermarks they keep make a carried table safe.
 STAGING_MARKER = "incremental_staging_config("
 FACT_MARKER = "incremental_fact_config("
@@ -57,7 +64,7 @@ def incremental_models(project_dir: Path | None = None) -> list[IncrementalModel
     built in."""
     project = project_dir or config.DBT_PROJECT_DIR
     shared = _files_digest(project, [project / "dbt_project.yml", *(project / "macros").rglob("*.sql")])
-    whole = _files_digest(project, [project / "dbt_project.yml", *_files_under(project, "macros", "models", "seeds")])
+    whole = project_fingerprint(project)
     found = []
     for path in sorted((project / "models").rglob("*.sql")):
         text = path.read_bytes()
@@ -65,8 +72,16 @@ def incremental_models(project_dir: Path | None = None) -> list[IncrementalModel
         if STAGING_MARKER.encode() in text:
             found.append(IncrementalModel(path.stem, layer, hashlib.sha256(shared + text).hexdigest()))
         elif FACT_MARKER.encode() in text:
-            found.append(IncrementalModel(path.stem, layer, whole.hex()))
+            found.append(IncrementalModel(path.stem, layer, whole))
     return found
+
+
+def project_fingerprint(project_dir: Path | None = None) -> str:
+    """The digest of every file that makes the project's data: dbt_project.yml, macros, models and seeds."""
+    project = project_dir or config.DBT_PROJECT_DIR
+    return _files_digest(
+        project, [project / "dbt_project.yml", *_files_under(project, "macros", "models", "seeds")]
+    ).hex()
 
 
 def _files_under(project: Path, *folders: str) -> list[Path]:
@@ -116,6 +131,33 @@ def carry_into_build(
                     (model.name, model.fingerprint, as_of),
                 )
     return carried
+
+
+def record_project(
+    conn: psycopg.Connection, as_of: datetime.datetime, build_prefix: str, fingerprint: str, *, carry: bool = True
+) -> bool:
+    """Record the project's fingerprint in the build's staging state; return whether the night must run the
+    unit tests: always when not `carry`, else unless the published build was made by the same code."""
+    build = build_prefix + "staging"
+    with conn.transaction():
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(build)))
+        conn.execute(sql.SQL(STATE_DDL).format(schema=sql.Identifier(build)))
+        published = None
+        if conn.execute("select to_regclass(%s)", (f"staging.{STATE_TABLE}",)).fetchone()[0]:
+            row = conn.execute(
+                sql.SQL("select fingerprint from {} where model = %s").format(sql.Identifier("staging", STATE_TABLE)),
+                (PROJECT_STATE,),
+            ).fetchone()
+            published = row and row[0]
+        conn.execute(
+            sql.SQL("insert into {} (model, fingerprint, as_of) values (%s, %s, %s)").format(
+                sql.Identifier(build, STATE_TABLE)
+            ),
+            (PROJECT_STATE, fingerprint, as_of),
+        )
+    due = not carry or published != fingerprint
+    log.info("dbt unit tests: %s", "run" if due else "skipped, the published build's code is the same")
+    return due
 
 
 def data_columns(conn: psycopg.Connection, schema: str, table: str) -> sql.Composed:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 import psycopg
 
@@ -32,25 +33,44 @@ def build_models(as_of: str | None = None) -> dict[str, int]:
     backfilled night counts what that night could see. Without it the numbers are as of now.
     """
     as_of = as_of or datetime.datetime.now(datetime.UTC).isoformat()
-    prepare_build(as_of)
-    run_dbt("build", target_schema=BUILD_SCHEMA, as_of=as_of)
+    plan = prepare_build(as_of)
+    run_dbt("build", target_schema=BUILD_SCHEMA, as_of=as_of, env=plan.dbt_env())
     return dbt_result_counts()
 
 
-def prepare_build(as_of: str) -> list[str]:
+@dataclass(frozen=True)
+class BuildPlan:
+    """What `prepare_build` found the night needs to build: the tables it carried are not rebuilt in full, and
+    the unit tests run only when the code changed since the published build."""
+
+    carried: list[str]
+    unit_tests: bool
+
+    @property
+    def excluded_resource_types(self) -> str:
+        """The value of DBT_EXCLUDE_RESOURCE_TYPES for the night's `dbt build`."""
+        return "" if self.unit_tests else "unit_test"
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"DBT_EXCLUDE_RESOURCE_TYPES": self.excluded_resource_types}
+
+
+def prepare_build(as_of: str) -> BuildPlan:
     """Start the night's build schemas afresh, carrying over the published incremental tables that are still
-    valid as of `as_of` (warehouse/incremental.py; none with SMARKETING_INCREMENTAL=off); return the tables
-    carried."""
+    valid as of `as_of` (warehouse/incremental.py; none with SMARKETING_INCREMENTAL=off), and decide whether
+    the night runs the unit tests."""
     from warehouse import incremental
 
     drop_build_schemas()
     carry = config.choice("SMARKETING_INCREMENTAL", "on", config.INCREMENTAL_MODES) == "on"
+    night = datetime.datetime.fromisoformat(as_of)
     with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
-        carried = incremental.carry_into_build(
-            conn, datetime.datetime.fromisoformat(as_of), BUILD_PREFIX, incremental.incremental_models(), carry=carry
+        carried = incremental.carry_into_build(conn, night, BUILD_PREFIX, incremental.incremental_models(), carry=carry)
+        unit_tests = incremental.record_project(
+            conn, night, BUILD_PREFIX, incremental.project_fingerprint(), carry=carry
         )
     log.info("incremental tables carried from the published schemas: %s", ", ".join(carried) or "none")
-    return carried
+    return BuildPlan(carried, unit_tests)
 
 
 def drop_build_schemas() -> None:

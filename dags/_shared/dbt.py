@@ -21,7 +21,9 @@ class ManifestMissingError(FileNotFoundError):
     """The DAG is loaded from dbt's manifest, which is generated, not committed."""
 
 
-def dbt_task_group(group_id: str, as_of_template: str):
+def dbt_task_group(group_id: str, as_of_template: str, excluded_resource_types_template: str):
+    """The night's dbt build as a task group; the templates render the night's `as_of` and the resource types
+    it leaves out (the unit tests when the code did not change, warehouse/incremental.py)."""
     if not MANIFEST_PATH.is_file():
         raise ManifestMissingError(
             f"dbt manifest not found at {MANIFEST_PATH}: run `.venv/bin/python -m warehouse manifest` "
@@ -61,7 +63,7 @@ def dbt_task_group(group_id: str, as_of_template: str):
             test_behavior=TestBehavior.BUILD if EXECUTION_MODE == "local" else TestBehavior.AFTER_EACH,
         ),
         operator_args={
-            "env": {AS_OF_ENV: as_of_template},  # read by the project's as_of() macro
+            "env": {AS_OF_ENV: as_of_template, "DBT_EXCLUDE_RESOURCE_TYPES": excluded_resource_types_template},
             "install_deps": False,  # no dbt packages (see the README)
             "append_env": True,
             "emit_datasets": False,  # our own Assets name the tables; Cosmos' URIs depend on the host

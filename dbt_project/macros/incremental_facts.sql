@@ -48,13 +48,16 @@
     {% endif %}
 {% endmacro %}
 
+{#- The fact's newest row: staging rows rebuilt after it changed since the fact last ran. -#}
+{% macro fact_watermark() %}
+    select coalesce(max(facts._transformed_at), '-infinity') from {{ this }} as facts
+{% endmacro %}
+
 {#- Contacts (archived ones included) whose staging row was rebuilt after the fact's newest row. -#}
 {% macro changed_contacts() %}
     select contacts.contact_id as changed_key
     from {{ ref('stg_hubspot__contacts') }} as contacts
-    where contacts._transformed_at > (
-        select coalesce(max(facts._transformed_at), '-infinity') from {{ this }} as facts
-    )
+    where contacts._transformed_at > ({{ fact_watermark() }})
 {% endmacro %}
 
 {#- The people of the changed contacts, before (the fact's rows) and now (`int_contacts_with_channel`). -#}
@@ -78,6 +81,41 @@
     left join {{ ref('int_ad_campaigns') }} as ad_campaigns
         on facts.campaign_id = ad_campaigns.campaign_id
     where facts.ad_platform is distinct from ad_campaigns.platform
+{% endmacro %}
+
+{#- Contacts whose primary company may have changed too: those whose company associations were rebuilt,
+    those associated with a rebuilt company, and those whose company is no longer associated (an association
+    removed leaves no row behind to be rebuilt). -#}
+{% macro changed_contacts_and_companies() %}
+{{ changed_contacts() }}
+    union
+    select associations.from_object_id as changed_key
+    from {{ ref('stg_hubspot__associations') }} as associations
+    where
+        associations.from_object_type = 'contact'
+        and associations.to_object_type = 'company'
+        and (
+            associations._transformed_at > ({{ fact_watermark() }})
+            or associations.to_object_id in (
+                select companies.company_id
+                from {{ ref('stg_hubspot__companies') }} as companies
+                where companies._transformed_at > ({{ fact_watermark() }})
+            )
+        )
+    union
+    select facts.contact_id as changed_key
+    from {{ this }} as facts
+    where
+        facts.company_id is not null
+        and not exists (
+            select 1
+            from {{ ref('stg_hubspot__associations') }} as associations
+            where
+                associations.from_object_type = 'contact'
+                and associations.to_object_type = 'company'
+                and associations.from_object_id = facts.contact_id
+                and associations.to_object_id = facts.company_id
+        )
 {% endmacro %}
 
 {#- Strategy `replace_keys`: delete every row of the changed keys, insert their rebuilt rows. -#}

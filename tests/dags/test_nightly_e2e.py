@@ -5,6 +5,8 @@ staging tables of the first are carried over); the rerun of the first, a backfil
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from pathlib import Path
 
 import psycopg
@@ -80,12 +82,19 @@ def funnel_truth(as_of: str) -> dict[tuple[object, object], tuple[object, ...]]:
 def first_night(airflow_base_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict:
     night(airflow_base_env, FIRST_NIGHT, tmp_path_factory.mktemp("night1") / "night.log")
     url = airflow_base_env["WAREHOUSE_URL"]
-    return {"contacts": published_counts(url), "funnel": weekly_review(url)}
+    return {"contacts": published_counts(url), "funnel": weekly_review(url), "dbt": dbt_results(airflow_base_env)}
+
+
+def dbt_results(base_env: dict[str, str]) -> dict[str, int]:
+    """The night's dbt results by resource type (run_results.json, merged by the Cosmos callback)."""
+    results = json.loads((Path(base_env["DBT_TARGET_PATH"]) / "run_results.json").read_text())["results"]
+    return dict(Counter(result["unique_id"].split(".")[0] for result in results))
 
 
 def test_the_first_night_publishes_the_truth_as_of_its_midnight(first_night: dict) -> None:
     assert first_night["contacts"] == contacts_by_week_and_stage(SEED, SCALE, f"{FIRST_NIGHT}T00:00:00Z")
     assert first_night["funnel"] == funnel_truth(FIRST_NIGHT)
+    assert first_night["dbt"]["unit_test"] > 0  # nothing was published: the code's unit tests are due
 
 
 def test_the_morning_check_passes_on_the_nights_morning_and_fails_the_morning_after(
@@ -101,6 +110,11 @@ def test_the_second_night_publishes_the_truth_as_of_its_midnight(
     first_night: dict, airflow_base_env: dict[str, str], tmp_path: Path
 ) -> None:
     night(airflow_base_env, SECOND_NIGHT, tmp_path / "night.log")
+    second = dbt_results(airflow_base_env)
+    assert "unit_test" not in second  # the same code passed them the night before
+    assert {key: second[key] for key in ("model", "test")} == {
+        key: first_night["dbt"][key] for key in ("model", "test")
+    }
 
     url = airflow_base_env["WAREHOUSE_URL"]
     assert published_counts(url) == contacts_by_week_and_stage(SEED, SCALE, f"{SECOND_NIGHT}T00:00:00Z")

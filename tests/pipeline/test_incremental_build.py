@@ -27,13 +27,18 @@ AFTER_NIGHT_2 = "2026-04-03T00:00:00+00:00"
 
 
 # Every incremental model and what it reads (seeds included), without data tests: the nights compare tables.
-NIGHT_SELECTION = ("path:models/staging/hubspot", "+int_touch_points", "+int_lifecycle_stage_entries")
+NIGHT_SELECTION = (
+    "path:models/staging/hubspot",
+    "+int_touch_points",
+    "+int_lifecycle_stage_entries",
+    "+int_contacts_joined_to_companies",
+)
 LAYERS = ("staging", "glossary", "intermediate")
 
 
 def build_night(as_of: str) -> list[str]:
     """One night: prepare the build schemas (carrying what may be carried), build the incremental models."""
-    carried = nightly.prepare_build(as_of)
+    carried = nightly.prepare_build(as_of).carried
     no_tests = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
     run_dbt("build", "--select", *NIGHT_SELECTION, *no_tests, as_of=as_of)
     return carried
@@ -116,15 +121,25 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
 
     with psycopg.connect(url, autocommit=True) as conn:
         contacts = [row[0] for row in conn.execute("select distinct record_id from raw.hubspot__contacts order by 1")]
-        with_company = conn.execute(
-            "select record_id from raw.hubspot__contacts_to_companies where jsonb_array_length(record -> 'to') > 0"
-            " order by record_id limit 1"
-        ).fetchone()[0]
         late, stuck, archived, restaged = contacts[:4]
         (mover, _), host = next(
             (first, second)
             for first, second in itertools.pairwise(touched_contacts(conn, contacts[:4]))
             if first[1] != second[1]
+        )
+        # Two contacts with one company each, neither changed otherwise.
+        (with_company, _), (company_contact, company) = conn.execute(
+            "select record_id, record #>> '{to,0,toObjectId}' from raw.hubspot__contacts_to_companies"
+            " where jsonb_array_length(record -> 'to') = 1 and not (record_id = any(%s)) order by record_id limit 2",
+            ([*contacts[:4], mover, host[0]],),
+        ).fetchall()
+        industry = conn.execute(
+            "select record #>> '{properties,industry}' from raw.hubspot__companies where record_id = %s", (company,)
+        ).fetchone()[0]
+        new_industry, new_group = (
+            ("COMPUTER_SOFTWARE", "technology")
+            if industry == "FINANCIAL_SERVICES"
+            else ("FINANCIAL_SERVICES", "financial_services")
         )
         campaign = hold_back_a_touched_campaign(conn)
         # Loaded before night 1 but modified after its as_of: night 1 must not see it, night 2 must.
@@ -159,6 +174,15 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
         add_version(conn, "hubspot__contacts", archived, batch, {"archived": True}, cursor=BETWEEN_NIGHTS)
         # A contact's email changed to another person's: it leaves its person for theirs, touch points and all.
         add_version(conn, "hubspot__contacts", mover, batch, {"properties": {"email": host[1]}}, cursor=BETWEEN_NIGHTS)
+        # A company moved to another industry: its contacts' industry group follows.
+        add_version(
+            conn,
+            "hubspot__companies",
+            company,
+            new_batch(conn, "hubspot__companies"),
+            {"properties": {"industry": new_industry}},
+            cursor=BETWEEN_NIGHTS,
+        )
         # The platform reports the campaign: the touches that named it get its ad platform.
         conn.execute("insert into raw.google_ads__campaign_daily select * from public.held_back_campaign_days")
         # An association removed: the contact's new association record lists no company.
@@ -195,13 +219,15 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
         "mover": mover,
         "host": host[0],
         "campaign": campaign,
+        "company_contact": company_contact,
+        "industry_group": new_group,
     }
 
 
 def test_night_two_carries_every_incremental_table_and_builds_what_a_full_build_builds(nights) -> None:
     night_1, night_2, full = nights["carried"]
     models = sorted(model.name for model in incremental.incremental_models())
-    assert len(models) == 10  # 7 staging models, 3 facts
+    assert len(models) == 11  # 7 staging models, 4 facts
     assert night_1 == []  # nothing was published yet
     assert sorted(night_2) == models
     assert full == []  # SMARKETING_INCREMENTAL=off
@@ -264,10 +290,10 @@ def person_of(conn: psycopg.Connection, layer: str, contact_id: str) -> str | No
     return row and row[0]
 
 
-def test_the_facts_follow_a_contact_to_another_person_and_a_campaign_the_platform_first_reports(nights) -> None:
+def test_the_facts_follow_contacts_to_other_people_companies_and_campaigns(nights) -> None:
     """What night 2 rebuilt in the facts beyond the changed contacts' own rows: the person a contact left and
-    the one it joined (touch numbers run across the merged person), and the touches of a campaign that the ad
-    platform reported only after night 1."""
+    the one it joined (touch numbers run across the merged person), the contacts of a company that changed
+    and of an association removed, and the touches of a campaign the ad platform reported only after night 1."""
     mover, host, campaign = nights["mover"], nights["host"], nights["campaign"]
     built = BUILD_PREFIX + "intermediate"
     with psycopg.connect(nights["url"]) as conn:
@@ -286,11 +312,24 @@ def test_the_facts_follow_a_contact_to_another_person_and_a_campaign_the_platfor
         )
         assert person_of(conn, built, nights["contacts"]["archived"]) is None
         assert person_of(conn, "intermediate", nights["contacts"]["archived"]) is not None
+        industry, removed = (
+            {
+                layer: conn.execute(
+                    f"select company_id, industry_group from {layer}.int_contacts_joined_to_companies"
+                    " where contact_id = %s",
+                    (contact,),
+                ).fetchone()
+                for layer in ("intermediate", built)
+            }
+            for contact in (nights["company_contact"], nights["with_company"])
+        )
 
         before = touch_points_of(conn, "intermediate", "campaign_id", campaign)
         after = touch_points_of(conn, built, "campaign_id", campaign)
     assert before and {platform for _, _, platform in before} == {None}
     assert len(after) == len(before) and {platform for _, _, platform in after} == {"google_ads"}
+    assert industry["intermediate"][1] != nights["industry_group"] and industry[built][1] == nights["industry_group"]
+    assert removed["intermediate"][0] is not None and removed[built][0] is None  # its association was removed
 
 
 def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Path) -> None:
@@ -303,6 +342,7 @@ def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Pa
     seed.write_text(seed.read_text() + "\n")
     reseeded = incremental.incremental_models(project)
     assert [new.name for new, old in zip(reseeded, models, strict=True) if new.fingerprint != old.fingerprint] == [
+        "int_contacts_joined_to_companies",
         "int_contacts_with_channel",
         "int_lifecycle_stage_entries",
         "int_touch_points",
@@ -326,3 +366,26 @@ def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Pa
         assert sorted(incremental.carry_into_build(conn, night_2, BUILD_PREFIX, models)) == sorted(
             m.name for m in models
         )
+
+
+def test_the_unit_tests_run_once_per_version_of_the_code(nights) -> None:
+    """Night 1 (published) recorded the project's fingerprint: the same code skips the unit tests, other code
+    or a night that carries nothing runs them, and so does a warehouse with nothing published."""
+    import datetime
+
+    night_2 = datetime.datetime.fromisoformat(NIGHT_2)
+    same = incremental.project_fingerprint()
+    with psycopg.connect(nights["url"], autocommit=True) as conn:
+        decisions = []
+        for fingerprint, carry in ((same, True), ("other code", True), (same, False)):
+            nightly.drop_build_schemas()
+            decisions.append(incremental.record_project(conn, night_2, BUILD_PREFIX, fingerprint, carry=carry))
+        assert decisions == [False, True, True]
+        recorded = conn.execute(
+            f"select fingerprint from {BUILD_PREFIX}staging._incremental_state where model = %s",
+            (incremental.PROJECT_STATE,),
+        ).fetchall()
+        assert recorded == [(same,)]
+        conn.execute("drop schema staging cascade")
+        nightly.drop_build_schemas()
+        assert nightly.prepare_build(NIGHT_2).unit_tests is True  # nothing published

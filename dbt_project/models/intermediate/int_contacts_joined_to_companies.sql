@@ -1,10 +1,17 @@
 {#- Active contacts with their buyer persona (first matching title rule) and their primary company's
-    industry group and size band: the dimensions sales brings to the weekly review. -#}
+    industry group and size band: the dimensions sales brings to the weekly review.
+    Incremental: a night rebuilds the contacts changed since, and those whose company or company associations
+    changed (macros/incremental_facts.sql). -#}
+{{ incremental_fact_config('contact_id', 'changed_contacts_and_companies') }}
+-- depends_on: {{ ref('stg_hubspot__contacts') }}
+-- depends_on: {{ ref('stg_hubspot__companies') }}
+
 with
 
 contacts as (
 
     select * from {{ ref('int_contacts_with_channel') }}
+    where true {{ only_changed_keys('contact_id') }}
 
 ),
 
@@ -59,7 +66,8 @@ joined as (
         companies.company_id,
         companies.company_domain,
         coalesce(companies.industry_group, 'unknown') as industry_group,
-        coalesce(companies.company_size_band, 'unknown') as company_size_band
+        coalesce(companies.company_size_band, 'unknown') as company_size_band,
+        current_timestamp as _transformed_at
     from contacts
     left join persona_matches
         on
