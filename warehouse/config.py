@@ -129,7 +129,7 @@ def source(name: str) -> SourceSettings:
 
 # SMARKETING_DBT_EXECUTION_MODE: Cosmos' execution modes this project supports (dags/_shared/dbt.py).
 DBT_EXECUTION_MODES = ("watcher", "local")
-# SMARKETING_INCREMENTAL: `off` makes every night build the incremental staging tables in full.
+# SMARKETING_INCREMENTAL: `off` makes every night build the incremental tables in full and run the unit tests.
 INCREMENTAL_MODES = ("on", "off")
 POOL_SLOTS_PREFIX = "SMARKETING_POOL_SLOTS_"
 

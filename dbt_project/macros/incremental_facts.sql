@@ -19,12 +19,8 @@
 {#- A fact's config: `unique_key` is the column its rows are replaced by (`contact_id` or `person_key`),
     `changed_keys` the name of the macro that selects the keys changed since the fact last ran. -#}
 {% macro incremental_fact_config(unique_key, changed_keys) %}
-    {{ config(
-        materialized='incremental',
-        unique_key=unique_key,
-        incremental_strategy='replace_keys',
-        on_schema_change='fail',
-        pre_hook='{{ collect_changed_keys(' ~ changed_keys ~ '()) }}',
+    {{ replacing_incremental_config(
+        unique_key, 'replace_keys', '{{ collect_changed_keys(' ~ changed_keys ~ '()) }}'
     ) }}
 {% endmacro %}
 

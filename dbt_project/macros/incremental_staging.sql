@@ -20,12 +20,20 @@
 {#- A staging model's config: `unique_key` is its record id column, `raw_tables` the (source, table) pairs
     its records come from. -#}
 {% macro incremental_staging_config(unique_key, raw_tables) %}
+    {{ replacing_incremental_config(
+        unique_key, 'replace_records', '{{ collect_changed_records(' ~ (raw_tables | tojson) ~ ') }}'
+    ) }}
+{% endmacro %}
+
+{#- The config both kinds of carried incremental models share: a strategy that replaces every row of the
+    changed keys, which a pre-hook collects (macros/incremental_facts.sql has the other kind). -#}
+{% macro replacing_incremental_config(unique_key, strategy, collect_changed_hook) %}
     {{ config(
         materialized='incremental',
         unique_key=unique_key,
-        incremental_strategy='replace_records',
+        incremental_strategy=strategy,
         on_schema_change='fail',
-        pre_hook='{{ collect_changed_records(' ~ (raw_tables | tojson) ~ ') }}',
+        pre_hook=collect_changed_hook,
     ) }}
 {% endmacro %}
 

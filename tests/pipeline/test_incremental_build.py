@@ -86,6 +86,18 @@ def add_version(
     )
 
 
+def rows_built_before(url: str, instant: object) -> dict[str, int]:
+    """Rows of each incremental table of the build that an earlier night built (`_transformed_at`)."""
+    with psycopg.connect(url) as conn:
+        return {
+            model.name: conn.execute(
+                f"select count(*) from {BUILD_PREFIX}{model.layer}.{model.name} where _transformed_at < %s",
+                (instant,),
+            ).fetchone()[0]
+            for model in incremental.incremental_models()
+        }
+
+
 def touched_contacts(conn: psycopg.Connection, but: list[str]) -> list[tuple[str, str]]:
     """(id, email) of the contacts with UTM history (touch points), but those in `but`."""
     return conn.execute(
@@ -204,13 +216,17 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
             cursor=AFTER_NIGHT_2,
         )
 
+    with psycopg.connect(url) as conn:
+        before_night_2 = conn.execute("select clock_timestamp()").fetchone()[0]
     night_2_carried = build_night(NIGHT_2)
     night_2_rows = incremental_rows(url)
+    night_2_kept = rows_built_before(url, before_night_2)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SMARKETING_INCREMENTAL", "off")
         full_carried = build_night(NIGHT_2)
     return {
         "url": url,
+        "kept": (night_2_kept, rows_built_before(url, before_night_2)),
         "carried": (night_1_carried, night_2_carried, full_carried),
         "incremental": night_2_rows,
         "full": incremental_rows(url),
@@ -234,6 +250,9 @@ def test_night_two_carries_every_incremental_table_and_builds_what_a_full_build_
     for name in models:
         assert nights["incremental"][name] == nights["full"][name], name
         assert nights["full"][name], name
+    kept_incrementally, kept_by_full_build = nights["kept"]
+    assert all(kept_incrementally[name] > 0 for name in models), kept_incrementally  # not rebuilt in full
+    assert all(kept_by_full_build[name] == 0 for name in models), kept_by_full_build
 
 
 def contacts_in(conn: psycopg.Connection, schema: str, ids: list[str]) -> dict[str, tuple]:
@@ -347,6 +366,10 @@ def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Pa
         "int_lifecycle_stage_entries",
         "int_touch_points",
     ]  # a definition changed: the facts apply it, the staging models do not
+    sources = project / "models" / "staging" / "hubspot" / "_hubspot__sources.yml"
+    sources.write_text(sources.read_text() + "\n")  # where the staging models read from
+    resourced = incremental.incremental_models(project)
+    assert all(new.fingerprint != old.fingerprint for new, old in zip(resourced, reseeded, strict=True))
     macro = project / "macros" / "hubspot_properties.sql"
     macro.write_text(macro.read_text().replace("nullif(", "nullif( "))
     edited = incremental.incremental_models(project)
