@@ -11,10 +11,10 @@ the published tables are never written to, and a broken night leaves them as the
 A table is carried only when the published one was built by the same code and as of no later than this
 night. Each build layer records, before dbt runs, the fingerprint of every incremental model's code and
 the night's `as_of` in `<layer>._incremental_state`, which publishes with the layer. A staging model's
-fingerprint covers its file, every macro, the sources' YAML (which tables it reads) and dbt_project.yml (its
-vars); a fact's covers the whole dbt project, because a fact applies the glossary (seeds, glossary models)
-and the models upstream of it. A change to any of them, or a backfill whose `as_of` is earlier, makes that
-night build the table in full.
+fingerprint covers its file, every macro, its layer's YAML (the sources it reads, its tests) and
+dbt_project.yml (its vars); a fact's covers the whole dbt project, because a fact applies the glossary
+(seeds, glossary models) and the models upstream of it, and its tests are in it. A change to any of them, or
+a backfill whose `as_of` is earlier, makes that night build the table in full.
 
 The staging layer's state also records the whole project's fingerprint (row `(project)`). dbt's unit tests
 check the code on fixed inputs, never the night's data, so a night runs them only when that fingerprint
@@ -64,24 +64,31 @@ def incremental_models(project_dir: Path | None = None) -> list[IncrementalModel
     """The project's incremental models (staging and facts), with the layer (models/<layer>/...) each is
     built in."""
     project = project_dir or config.DBT_PROJECT_DIR
-    shared = _files_digest(
-        project,
-        [
-            project / "dbt_project.yml",
-            *(project / "macros").rglob("*.sql"),
-            *(project / "models").rglob("*sources.yml"),
-        ],
-    )
     whole = project_fingerprint(project)
     found = []
     for path in sorted((project / "models").rglob("*.sql")):
         text = path.read_bytes()
         layer = path.relative_to(project / "models").parts[0]
         if STAGING_MARKER.encode() in text:
+            shared = _staging_code_digest(project, layer)
             found.append(IncrementalModel(path.stem, layer, hashlib.sha256(shared + text).hexdigest()))
         elif FACT_MARKER.encode() in text:
             found.append(IncrementalModel(path.stem, layer, whole))
     return found
+
+
+def _staging_code_digest(project: Path, layer: str) -> bytes:
+    """What a staging model's rows also depend on: dbt_project.yml (vars, configs), the macros, and its
+    layer's YAML: the sources it reads, its docs and its tests (the kept rows of a carried table are not
+    tested again unless the tests changed, macros/incremental_tests.sql)."""
+    return _files_digest(
+        project,
+        [
+            project / "dbt_project.yml",
+            *(project / "macros").rglob("*.sql"),
+            *(project / "models" / layer).rglob("*.yml"),
+        ],
+    )
 
 
 def project_fingerprint(project_dir: Path | None = None) -> str:
