@@ -28,7 +28,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -39,6 +41,9 @@ from warehouse import config
 log = logging.getLogger(__name__)
 
 STATE_TABLE = "_incremental_state"
+# Copies of the published tables at a time: Postgres copies a table in one backend, so two halve the copy on the
+# two cores of our machines (bench/incremental_build.py times the copy alone).
+COPY_WORKERS = 2
 PROJECT_STATE = "(project)"  # the state row of the whole project's code, in the staging layer
 # The macros a carried model configures itself with: the watermarks they keep make a carried table safe.
 STAGING_MARKER = "incremental_staging_config("
@@ -65,12 +70,15 @@ def incremental_models(project_dir: Path | None = None) -> list[IncrementalModel
     built in."""
     project = project_dir or config.DBT_PROJECT_DIR
     whole = project_fingerprint(project)
+    shared_by_layer: dict[str, bytes] = {}
     found = []
     for path in sorted((project / "models").rglob("*.sql")):
         text = path.read_bytes()
         layer = path.relative_to(project / "models").parts[0]
         if STAGING_MARKER.encode() in text:
-            shared = _staging_code_digest(project, layer)
+            if layer not in shared_by_layer:
+                shared_by_layer[layer] = _staging_code_digest(project, layer)
+            shared = shared_by_layer[layer]
             found.append(IncrementalModel(path.stem, layer, hashlib.sha256(shared + text).hexdigest()))
         elif FACT_MARKER.encode() in text:
             found.append(IncrementalModel(path.stem, layer, whole))
@@ -112,7 +120,7 @@ def _files_digest(project: Path, paths: list[Path]) -> bytes:
 
 
 def carry_into_build(
-    conn: psycopg.Connection,
+    url: str,
     as_of: datetime.datetime,
     build_prefix: str,
     models: list[IncrementalModel],
@@ -122,30 +130,45 @@ def carry_into_build(
     """Copy each still-valid published incremental table into its build schema and record this night's state.
 
     Returns the names of the tables carried; the others (all of them when not `carry`) are absent from the
-    build, and dbt builds them in full.
+    build, and dbt builds them in full. The copies run `COPY_WORKERS` at a time, largest first.
     """
-    carried = []
-    for layer in sorted({model.layer for model in models}):
-        build = build_prefix + layer
-        with conn.transaction():
-            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(build)))
-            conn.execute(sql.SQL(STATE_DDL).format(schema=sql.Identifier(build)))
-            published = _published_state(conn, layer)
-            for model in (model for model in models if model.layer == layer):
-                if carry and _can_carry(model, published.get(model.name), as_of):
+    to_copy: list[IncrementalModel] = []
+    with psycopg.connect(url, autocommit=True) as conn:
+        for layer in sorted({model.layer for model in models}):
+            build = build_prefix + layer
+            with conn.transaction():
+                conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(build)))
+                conn.execute(sql.SQL(STATE_DDL).format(schema=sql.Identifier(build)))
+                published = _published_state(conn, layer)
+                for model in (model for model in models if model.layer == layer):
+                    if carry and _can_carry(model, published.get(model.name), as_of):
+                        to_copy.append(model)
                     conn.execute(
-                        sql.SQL("create table {} as table {}").format(
-                            sql.Identifier(build, model.name), sql.Identifier(layer, model.name)
-                        )
+                        sql.SQL("insert into {} (model, fingerprint, as_of) values (%s, %s, %s)").format(
+                            sql.Identifier(build, STATE_TABLE)
+                        ),
+                        (model.name, model.fingerprint, as_of),
                     )
-                    carried.append(model.name)
-                conn.execute(
-                    sql.SQL("insert into {} (model, fingerprint, as_of) values (%s, %s, %s)").format(
-                        sql.Identifier(build, STATE_TABLE)
-                    ),
-                    (model.name, model.fingerprint, as_of),
-                )
-    return carried
+        to_copy.sort(key=lambda model: _table_bytes(conn, model.layer, model.name), reverse=True)
+    with ThreadPoolExecutor(max_workers=COPY_WORKERS) as pool:
+        list(pool.map(partial(_copy_published_table, url, build_prefix), to_copy))
+    return [model.name for model in to_copy]
+
+
+def _table_bytes(conn: psycopg.Connection, schema: str, table: str) -> int:
+    return conn.execute(
+        "select pg_table_size(%s::regclass)", (sql.Identifier(schema, table).as_string(conn),)
+    ).fetchone()[0]
+
+
+def _copy_published_table(url: str, build_prefix: str, model: IncrementalModel) -> None:
+    """One published table into the build schema, on a connection of its own (one backend per copy)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("create table {} as table {}").format(
+                sql.Identifier(build_prefix + model.layer, model.name), sql.Identifier(model.layer, model.name)
+            )
+        )
 
 
 def record_project(

@@ -64,8 +64,9 @@ def prepare_build(as_of: str) -> BuildPlan:
     drop_build_schemas()
     carry = config.choice("SMARKETING_INCREMENTAL", "on", config.INCREMENTAL_MODES) == "on"
     night = datetime.datetime.fromisoformat(as_of)
-    with psycopg.connect(config.warehouse().url, autocommit=True) as conn:
-        carried = incremental.carry_into_build(conn, night, BUILD_PREFIX, incremental.incremental_models(), carry=carry)
+    url = config.warehouse().url
+    carried = incremental.carry_into_build(url, night, BUILD_PREFIX, incremental.incremental_models(), carry=carry)
+    with psycopg.connect(url, autocommit=True) as conn:
         unit_tests = incremental.record_project(
             conn, night, BUILD_PREFIX, incremental.project_fingerprint(), carry=carry
         )

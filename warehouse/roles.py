@@ -73,9 +73,10 @@ PII_RAW_TABLES = frozenset(
 )
 # Columns of built tables that hold personal data, by name (a regular expression Postgres and Python read alike):
 # anything with "email" or "phone" in it (`email`, `owner_email`, `mobile_phone`), a person's names, and
-# `person_key`, the normalised email address dbt groups people by in intermediate. It errs on the safe side:
-# a metric named `emails_sent` would be withheld too (tests/security/test_pii.py keeps such names out of marts).
-PII_COLUMN_PATTERN = r"email|phone|^(first|middle|last|full)_name$|^person_key$"
+# `person_key`, the normalised email address dbt groups people by in intermediate, under any prefix
+# (`_previous_person_key`). It errs on the safe side: a metric named `emails_sent` would be withheld too
+# (tests/security/test_pii.py keeps such names out of marts).
+PII_COLUMN_PATTERN = r"email|phone|^(first|middle|last|full)_name$|person_key$"
 # audit keeps copies of checked rows: quarantined rows and the sample values of failed expectations.
 AUDIT_PII_COLUMN_PATTERN = r"^(row|sample)$|" + PII_COLUMN_PATTERN
 

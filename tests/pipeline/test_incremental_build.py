@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from sandbox.launcher import running_sandbox
@@ -34,6 +35,8 @@ NIGHT_SELECTION = (
     "+int_touch_points",
     "+int_lifecycle_stage_entries",
     "+int_contacts_joined_to_companies",
+    "+int_conversions_attributed",
+    "+int_people",
 )
 LAYERS = ("staging", "glossary", "intermediate")
 
@@ -46,14 +49,14 @@ def build_night(as_of: str) -> list[str]:
     return carried
 
 
-def incremental_rows(url: str) -> dict[str, list[tuple]]:
+def incremental_rows(url: str) -> dict[str, list[dict[str, object]]]:
     """Every incremental table of the build, sorted, without the bookkeeping columns."""
     tables = {}
     with psycopg.connect(url) as conn:
         for model in incremental.incremental_models():
             schema = BUILD_PREFIX + model.layer
             listed = incremental.data_columns(conn, schema, model.name).as_string(conn)
-            rows = conn.execute(f"select {listed} from {schema}.{model.name}").fetchall()
+            rows = conn.cursor(row_factory=dict_row).execute(f"select {listed} from {schema}.{model.name}").fetchall()
             tables[model.name] = sorted(rows, key=repr)
     return tables
 
@@ -156,6 +159,22 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
             else ("FINANCIAL_SERVICES", "financial_services")
         )
         campaign = hold_back_a_touched_campaign(conn)
+        # Two more contacts made one person for night 1: the splitter takes its partner's email.
+        (splitter, _), (_, partner_email) = conn.execute(
+            "select record_id, email from (select distinct on (record_id) record_id, is_deleted,"
+            " record #>> '{properties,email}' as email from raw.hubspot__contacts"
+            " order by record_id, cursor_value desc nulls last, batch_id desc) as latest"
+            " where not is_deleted and email is not null and not (record_id = any(%s)) order by record_id desc limit 2",
+            ([*contacts[:4], mover, host[0], with_company, company_contact],),
+        ).fetchall()
+        add_version(
+            conn,
+            "hubspot__contacts",
+            splitter,
+            new_batch(conn, "hubspot__contacts"),
+            {"properties": {"email": partner_email}},
+        )
+        split_email = f"split-{splitter}@example.com"
         # Loaded before night 1 but modified after its as_of: night 1 must not see it, night 2 must.
         add_version(
             conn,
@@ -171,6 +190,24 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
     night_1_carried = build_night(NIGHT_1)
     with psycopg.connect(url, autocommit=True) as conn:
         publish(conn, LAYERS)
+        # A won deal credited to touch points, whose amount doubles: its credited revenue follows.
+        won_deal = conn.execute(
+            "select min(substr(conversion_id, length('won_deal:') + 1)) from intermediate.int_conversions_attributed"
+            " where conversion_type = 'won_deal'"
+        ).fetchone()[0]
+        amount = conn.execute(
+            "select record #>> '{properties,amount}' from raw.hubspot__deals where record_id = %s"
+            " order by cursor_value desc nulls last, batch_id desc limit 1",
+            (won_deal,),
+        ).fetchone()[0]
+        add_version(
+            conn,
+            "hubspot__deals",
+            won_deal,
+            new_batch(conn, "hubspot__deals"),
+            {"properties": {"amount": str(2 * float(amount))}},
+            cursor=BETWEEN_NIGHTS,
+        )
         add_version(conn, "hubspot__contacts", stuck, running, {"archived": True})
         conn.execute(
             "update raw._batches set status = 'succeeded', finished_at = clock_timestamp() where batch_id = %s",
@@ -188,6 +225,10 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
         add_version(conn, "hubspot__contacts", archived, batch, {"archived": True}, cursor=BETWEEN_NIGHTS)
         # A contact's email changed to another person's: it leaves its person for theirs, touch points and all.
         add_version(conn, "hubspot__contacts", mover, batch, {"properties": {"email": host[1]}}, cursor=BETWEEN_NIGHTS)
+        # The splitter gets an email of its own again: it leaves a person that stays (its partner's).
+        add_version(
+            conn, "hubspot__contacts", splitter, batch, {"properties": {"email": split_email}}, cursor=BETWEEN_NIGHTS
+        )
         # A company moved to another industry: its contacts' industry group follows.
         add_version(
             conn,
@@ -239,13 +280,15 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
         "campaign": campaign,
         "company_contact": company_contact,
         "industry_group": new_group,
+        "won_deal": won_deal,
+        "splitter": splitter,
     }
 
 
 def test_night_two_carries_every_incremental_table_and_builds_what_a_full_build_builds(nights) -> None:
     night_1, night_2, full = nights["carried"]
     models = sorted(model.name for model in incremental.incremental_models())
-    assert len(models) == 11  # 7 staging models, 4 facts
+    assert len(models) == 16  # 7 staging models, 9 facts
     assert night_1 == []  # nothing was published yet
     assert sorted(night_2) == models
     assert full == []  # SMARKETING_INCREMENTAL=off
@@ -353,6 +396,49 @@ def test_the_facts_follow_contacts_to_other_people_companies_and_campaigns(night
     assert removed["intermediate"][0] is not None and removed[built][0] is None  # its association was removed
 
 
+def test_a_person_a_contact_left_is_rebuilt_though_none_of_its_contacts_changed(nights) -> None:
+    """The person the splitter left keeps its partner, who did not change: only int_contact_person_keys still
+    knew the splitter was theirs, and night 2's people fact follows it."""
+    splitter = nights["splitter"]
+    with psycopg.connect(nights["url"]) as conn:
+        left = person_of(conn, "intermediate", splitter)  # night 1, published
+        published = conn.execute("select contact_count from intermediate.int_people where person_key = %s", (left,))
+        published_count = published.fetchone()[0]
+    night_2 = {row["person_key"]: row for row in nights["incremental"]["int_people"]}
+    assert published_count == 2
+    assert night_2[left]["contact_count"] == 1
+    assert night_2[left]["first_contact_id"] != splitter
+    assert f"split-{splitter}@example.com" in night_2
+
+
+def test_attribution_follows_a_deal_whose_amount_changed(nights) -> None:
+    """Only the deal changed, not its person's contacts or touch points: night 2's attribution fact still
+    rebuilds its person, whose credited revenue follows the new amount under every model."""
+    conversion = "won_deal:" + nights["won_deal"]
+    with psycopg.connect(nights["url"]) as conn:
+        published, built = (
+            conn.execute(
+                f"select revenue from {layer}.int_conversions where conversion_id = %s", (conversion,)
+            ).fetchone()[0]
+            for layer in ("intermediate", BUILD_PREFIX + "intermediate")
+        )
+        credited_night_1 = dict(
+            conn.execute(
+                "select attribution_model, sum(attributed_revenue) from intermediate.int_conversions_attributed"
+                " where conversion_id = %s group by attribution_model",
+                (conversion,),
+            ).fetchall()
+        )
+    credited_night_2: dict[str, object] = {}
+    for row in nights["incremental"]["int_conversions_attributed"]:
+        if row["conversion_id"] == conversion:
+            model = row["attribution_model"]
+            credited_night_2[model] = credited_night_2.get(model, 0) + row["attributed_revenue"]
+    assert built > published
+    assert len(credited_night_1) == 5 and set(credited_night_1.values()) == {published}
+    assert credited_night_2.keys() == credited_night_1.keys() and set(credited_night_2.values()) == {built}
+
+
 def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Path) -> None:
     url = nights["url"]
     models = incremental.incremental_models()
@@ -363,9 +449,14 @@ def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Pa
     seed.write_text(seed.read_text() + "\n")
     reseeded = incremental.incremental_models(project)
     assert [new.name for new, old in zip(reseeded, models, strict=True) if new.fingerprint != old.fingerprint] == [
+        "int_contact_person_keys",
         "int_contacts_joined_to_companies",
         "int_contacts_with_channel",
+        "int_conversions_attributed",
         "int_lifecycle_stage_entries",
+        "int_mql_entries",
+        "int_people",
+        "int_people_stage_passages",
         "int_touch_points",
     ]  # a definition changed: the facts apply it, the staging models do not
     sources = project / "models" / "staging" / "hubspot" / "_hubspot__sources.yml"
@@ -383,12 +474,12 @@ def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Pa
     with psycopg.connect(url, autocommit=True) as conn:
         publish(conn, LAYERS)  # night 2 (the full build of the fixture) is now the published one
         nightly.drop_build_schemas()
-        assert incremental.carry_into_build(conn, night_2, BUILD_PREFIX, edited) == []
+        assert incremental.carry_into_build(url, night_2, BUILD_PREFIX, edited) == []
         nightly.drop_build_schemas()
         earlier = night_2 - datetime.timedelta(hours=1)
-        assert incremental.carry_into_build(conn, earlier, BUILD_PREFIX, models) == []  # a backfill
+        assert incremental.carry_into_build(url, earlier, BUILD_PREFIX, models) == []  # a backfill
         nightly.drop_build_schemas()
-        assert sorted(incremental.carry_into_build(conn, night_2, BUILD_PREFIX, models)) == sorted(
+        assert sorted(incremental.carry_into_build(url, night_2, BUILD_PREFIX, models)) == sorted(
             m.name for m in models
         )
 

@@ -63,7 +63,16 @@ def test_every_personal_looking_column_in_the_project_is_withheld_by_the_grants(
 
 def test_the_pattern_matches_the_personal_columns_and_spares_the_metrics() -> None:
     pattern = re.compile(roles.PII_COLUMN_PATTERN)
-    for column in ("email", "owner_email", "mobile_phone", "phone", "first_name", "last_name", "person_key"):
+    for column in (
+        "email",
+        "owner_email",
+        "mobile_phone",
+        "phone",
+        "first_name",
+        "last_name",
+        "person_key",
+        "_previous_person_key",
+    ):
         assert pattern.search(column), column
     for column in ("person_id", "contact_id", "company_name", "leads", "mqls", "job_title", "owner_id"):
         assert not pattern.search(column), column

@@ -4,18 +4,24 @@
     anchors coincide), and spreads the rest evenly over the touch points no weighted anchor falls on, or over
     the anchors' touch points when there are no others. Weights are rounded to 6 decimals and the last touch
     point takes the remainder, so one conversion's weights sum to exactly 1; won revenue is split to the cent the
-    same way. Conversions without a touch point by then are not attributed. -#}
+    same way. Conversions without a touch point by then are not attributed.
+    Incremental: a night rebuilds the people whose touch points it rebuilt and those whose attributable
+    conversions differ from the ones credited (macros/incremental_facts.sql). -#}
+{{ incremental_fact_config('person_key', 'changed_attribution_people') }}
+
 with
 
 conversions as (
 
     select * from {{ ref('int_conversions') }}
+    where true {{ only_changed_keys('person_key') }}
 
 ),
 
 touch_points as (
 
     select * from {{ ref('int_touch_points') }}
+    where true {{ only_changed_keys('person_key') }}
 
 ),
 
@@ -33,6 +39,7 @@ paths as (
         conversions.conversion_type,
         conversions.person_key,
         conversions.converted_at,
+        conversions.milestone_at,
         conversions.revenue,
         touch_points.touch_id,
         touch_points.touched_at,
@@ -145,6 +152,8 @@ select
     conversion_type,
     person_key,
     converted_at,
+    milestone_at,
+    revenue::numeric(18, 2) as conversion_revenue,
     attribution_model,
     touch_id,
     touched_at,
@@ -156,5 +165,6 @@ select
     channel,
     campaign_id,
     attribution_weight::numeric(12, 6) as attribution_weight,
-    attributed_revenue::numeric(18, 2) as attributed_revenue
+    attributed_revenue::numeric(18, 2) as attributed_revenue,
+    current_timestamp as _transformed_at
 from weights_with_remainder

@@ -2,12 +2,18 @@
     reached a later stage without ever entering MQL contributes one inferred entry instead). A person's
     earliest MQL is their first MQL; every later one is a re-MQL.
     The agreed MQL definition is the CRM's own stage entry, optionally tightened by fit rules in vars:
-    `mql_min_lead_score` keeps only contacts whose lead score reaches it. -#}
+    `mql_min_lead_score` keeps only contacts whose lead score reaches it.
+    Incremental: a night rebuilds the people whose contacts changed since, and the people those contacts
+    left (macros/incremental_facts.sql). -#}
+{{ incremental_fact_config('person_key', 'changed_people_of_changed_contacts') }}
+-- depends_on: {{ ref('int_contact_person_keys') }}, {{ ref('stg_hubspot__contacts') }}
+
 with
 
 stage_entries as (
 
     select * from {{ ref('int_lifecycle_stage_entries') }}
+    where true {{ only_changed_keys('person_key') }}
 
 ),
 
@@ -93,5 +99,6 @@ select
     entered_at,
     is_inferred,
     mql_number,
-    mql_number = 1 as is_first_mql
+    mql_number = 1 as is_first_mql,
+    current_timestamp as _transformed_at
 from numbered
