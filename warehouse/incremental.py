@@ -5,8 +5,9 @@ dbt incremental model would find no table to add to and rebuild in full every ni
 incremental table of the published layer is copied into the build schema, and dbt then only rebuilds the
 records that changed since: the staging models over raw JSON (dbt_project/macros/incremental_staging.sql)
 and the large per-contact and per-person facts over them (dbt_project/macros/incremental_facts.sql). A copy
-costs a fraction of computing the table (`bench/incremental_build.py`), and it keeps the night's guarantees:
-the published tables are never written to, and a broken night leaves them as they were.
+keeps the night's guarantees (the published tables are never written to, and a broken night leaves them as
+they were), but it writes every carried table again each night, a cost that grows with the data, not with the change
+(`bench/incremental_build.py` prints it; docs/architecture.md has what could replace it).
 
 A table is carried only when the published one was built by the same code and as of no later than this
 night. Each build layer records, before dbt runs, the fingerprint of every incremental model's code and
