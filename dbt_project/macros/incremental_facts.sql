@@ -74,16 +74,13 @@
 {#- The people the changed contacts are now and were when `int_contact_person_keys` last ran: the changed
     keys of a person-level fact whose rows keep no contact to find the person a contact left by. -#}
 {% macro changed_people_of_changed_contacts() %}
-    select people.person_key as changed_key
+    select distinct people_keys.changed_key
     from {{ ref('int_contact_person_keys') }} as people
+    cross join lateral (
+        values (people.person_key), (people._previous_person_key)
+    ) as people_keys (changed_key)
     where
-        people.person_key is not null
-        and people.contact_id in (select changed.changed_key from ({{ changed_contacts() }}) as changed)
-    union
-    select people._previous_person_key as changed_key
-    from {{ ref('int_contact_person_keys') }} as people
-    where
-        people._previous_person_key is not null
+        people_keys.changed_key is not null
         and people.contact_id in (select changed.changed_key from ({{ changed_contacts() }}) as changed)
 {% endmacro %}
 
