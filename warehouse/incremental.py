@@ -1,13 +1,23 @@
-"""Carry the incremental tables from the published schemas into the night's build schemas.
+"""Carry the incremental tables into the night's build schemas: moved from the generation before the published
+one when it is there, else copied from the published schemas.
 
 A night builds into empty `build_<layer>` schemas and publishes them by renaming (write-audit-publish), so a
 dbt incremental model would find no table to add to and rebuild in full every night. Before dbt runs, each
-incremental table of the published layer is copied into the build schema, and dbt then only rebuilds the
-records that changed since: the staging models over raw JSON (dbt_project/macros/incremental_staging.sql)
-and the large per-contact and per-person facts over them (dbt_project/macros/incremental_facts.sql). A copy
-keeps the night's guarantees (the published tables are never written to, and a broken night leaves them as
-they were), but it writes every carried table again each night, a cost that grows with the data, not with the change
-(`bench/incremental_build.py` prints it; docs/architecture.md has what could replace it).
+incremental table is carried into the build schema, and dbt then only rebuilds the records that changed
+since: the staging models over raw JSON (dbt_project/macros/incremental_staging.sql) and the large per-contact
+and per-person facts over them (dbt_project/macros/incremental_facts.sql). The published tables are never
+written to, so a broken night leaves them as they were.
+
+Two generations take turns. When a night publishes, the incremental tables of the build it retires are kept in
+`previous_<layer>` (`keep_for_the_next_build`, called by warehouse/publish.py); the next night moves them into
+its build schema (`alter table ... set schema`: no row is written, the indexes come along) and the models catch
+up on two nights of changes, since the watermarks each table keeps say what it has seen. A generation is used
+once: a broken night leaves it in its build schema, and the night after copies the published tables instead,
+so a night never continues from an unvalidated table. Copying writes every carried table again, a cost that
+grows with the data, not with the change (`bench/incremental_build.py` prints both ways). The previous
+generation only replaces the copy: which tables are carried is decided on the published ones alone, and the
+previous generation is used for a layer only when it holds every one of them under the same code, as of no
+later than this night.
 
 A table is carried only when the published one was built by the same code and as of no later than this
 night. Each build layer records, before dbt runs, the fingerprint of every incremental model's code and
@@ -42,6 +52,7 @@ from warehouse import config
 log = logging.getLogger(__name__)
 
 STATE_TABLE = "_incremental_state"
+PREVIOUS_PREFIX = "previous_"  # the generation of incremental tables the published build retired
 # Copies of the published tables at a time: Postgres copies a table in one backend, and two at a time were about
 # a quarter faster than one on our two-core machines (four synthetic 800,000-row tables; bench/incremental_build.py
 # prints each night's preparation, the copy included).
@@ -58,6 +69,18 @@ create table if not exists {schema}._incremental_state (
     recorded_at timestamptz not null default clock_timestamp()
 )
 """
+
+
+@dataclass(frozen=True)
+class Carried:
+    """The tables a night carried into its build: moved from the previous generation, or copied."""
+
+    moved: list[str]
+    copied: list[str]
+
+    @property
+    def tables(self) -> list[str]:
+        return sorted(self.moved + self.copied)
 
 
 @dataclass(frozen=True)
@@ -128,23 +151,36 @@ def carry_into_build(
     models: list[IncrementalModel],
     *,
     carry: bool = True,
-) -> list[str]:
-    """Copy each still-valid published incremental table into its build schema and record this night's state.
+) -> Carried:
+    """Carry each still-valid incremental table into its build schema, and record this night's state.
 
-    Returns the names of the tables carried; the others (all of them when not `carry`) are absent from the
-    build, and dbt builds them in full. The copies run `COPY_WORKERS` at a time, largest first.
+    A layer's tables are moved from `previous_<layer>` when it holds all of them (the generation is dropped
+    afterwards, used or not), else copied from the published layer, `COPY_WORKERS` at a time, largest first.
+    The tables not carried (all of them when not `carry`) are absent from the build, and dbt builds them in full.
     """
+    moved: list[IncrementalModel] = []
     to_copy: list[IncrementalModel] = []
     with psycopg.connect(url, autocommit=True) as conn:
         for layer in sorted({model.layer for model in models}):
-            build = build_prefix + layer
+            build, previous = build_prefix + layer, PREVIOUS_PREFIX + layer
+            layer_models = [model for model in models if model.layer == layer]
             with conn.transaction():
                 conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(build)))
                 conn.execute(sql.SQL(STATE_DDL).format(schema=sql.Identifier(build)))
-                published = _published_state(conn, layer)
-                for model in (model for model in models if model.layer == layer):
-                    if carry and _can_carry(model, published.get(model.name), as_of):
-                        to_copy.append(model)
+                published = _layer_state(conn, layer)
+                carried = [m for m in layer_models if carry and _can_carry(m, published.get(m.name), as_of)]
+                if carried and _holds_all(_layer_state(conn, previous), carried, as_of):
+                    for model in carried:
+                        conn.execute(
+                            sql.SQL("alter table {} set schema {}").format(
+                                sql.Identifier(previous, model.name), sql.Identifier(build)
+                            )
+                        )
+                    moved += carried
+                else:
+                    to_copy += carried
+                conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(previous)))
+                for model in layer_models:
                     conn.execute(
                         sql.SQL("insert into {} (model, fingerprint, as_of) values (%s, %s, %s)").format(
                             sql.Identifier(build, STATE_TABLE)
@@ -154,7 +190,34 @@ def carry_into_build(
         to_copy.sort(key=lambda model: _table_bytes(conn, model.layer, model.name), reverse=True)
     with ThreadPoolExecutor(max_workers=COPY_WORKERS) as pool:
         list(pool.map(partial(_copy_published_table, url, build_prefix), to_copy))
-    return [model.name for model in to_copy]
+    return Carried(moved=[model.name for model in moved], copied=[model.name for model in to_copy])
+
+
+def _holds_all(
+    state: dict[str, tuple[str, datetime.datetime]], models: list[IncrementalModel], as_of: datetime.datetime
+) -> bool:
+    """Whether a generation's state has every model, built by the same code as of no later than `as_of`."""
+    return all(
+        model.name in state and state[model.name][0] == model.fingerprint and state[model.name][1] <= as_of
+        for model in models
+    )
+
+
+def keep_for_the_next_build(conn: psycopg.Connection, retired: str, layer: str) -> list[str]:
+    """Move the incremental tables of a `retired` layer, and their state, into a fresh `previous_<layer>` (an
+    older one is dropped; none is made when `retired` has no state); return the tables kept. Called by publish
+    inside its transaction."""
+    previous = PREVIOUS_PREFIX + layer
+    conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(previous)))
+    kept = list(_layer_state(conn, retired))
+    if not kept:
+        return []
+    conn.execute(sql.SQL("create schema {}").format(sql.Identifier(previous)))
+    for table in [STATE_TABLE, *kept]:
+        conn.execute(
+            sql.SQL("alter table {} set schema {}").format(sql.Identifier(retired, table), sql.Identifier(previous))
+        )
+    return kept
 
 
 def _table_bytes(conn: psycopg.Connection, schema: str, table: str) -> int:
@@ -164,13 +227,18 @@ def _table_bytes(conn: psycopg.Connection, schema: str, table: str) -> int:
 
 
 def _copy_published_table(url: str, build_prefix: str, model: IncrementalModel) -> None:
-    """One published table into the build schema, on a connection of its own (one backend per copy)."""
+    """One published table into the build schema, with the indexes dbt gave it (the model's `indexes`), on a
+    connection of its own (one backend per copy)."""
+    copy = sql.Identifier(build_prefix + model.layer, model.name)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("create table {} as table {}").format(
-                sql.Identifier(build_prefix + model.layer, model.name), sql.Identifier(model.layer, model.name)
-            )
-        )
+        conn.execute(sql.SQL("create table {} as table {}").format(copy, sql.Identifier(model.layer, model.name)))
+        for (definition,) in conn.execute(
+            "select indexdef from pg_indexes where schemaname = %s and tablename = %s", (model.layer, model.name)
+        ).fetchall():
+            # "CREATE [UNIQUE] INDEX <name> ON <schema>.<table> USING <method> (<columns>)": Postgres names the copy's
+            unique = sql.SQL("unique " if definition.startswith("CREATE UNIQUE") else "")
+            method_and_columns = sql.SQL(definition.partition(" USING ")[2])
+            conn.execute(sql.SQL("create {}index on {} using {}").format(unique, copy, method_and_columns))
 
 
 def record_project(
@@ -211,10 +279,10 @@ def data_columns(conn: psycopg.Connection, schema: str, table: str) -> sql.Compo
     return sql.SQL(", ").join(sql.Identifier(name) for (name,) in names)
 
 
-def _published_state(conn: psycopg.Connection, layer: str) -> dict[str, tuple[str, datetime.datetime]]:
-    """{model: (fingerprint, as_of)} of the published layer's incremental tables that exist."""
+def _layer_state(conn: psycopg.Connection, schema: str) -> dict[str, tuple[str, datetime.datetime]]:
+    """{model: (fingerprint, as_of)} of the incremental tables of `schema` that exist ({} without a state)."""
     exists = conn.execute(
-        "select 1 from pg_tables where schemaname = %s and tablename = %s", (layer, STATE_TABLE)
+        "select 1 from pg_tables where schemaname = %s and tablename = %s", (schema, STATE_TABLE)
     ).fetchone()
     if not exists:
         return {}
@@ -222,8 +290,8 @@ def _published_state(conn: psycopg.Connection, layer: str) -> dict[str, tuple[st
         sql.SQL(
             "select state.model, state.fingerprint, state.as_of from {} as state"
             " join pg_tables on pg_tables.schemaname = %s and pg_tables.tablename = state.model"
-        ).format(sql.Identifier(layer, STATE_TABLE)),
-        (layer,),
+        ).format(sql.Identifier(schema, STATE_TABLE)),
+        (schema,),
     ).fetchall()
     return {model: (fingerprint, as_of) for model, fingerprint, as_of in rows}
 

@@ -40,10 +40,12 @@ def build_models(as_of: str | None = None) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class BuildPlan:
-    """What `prepare_build` found the night needs to build: the tables it carried are not rebuilt in full, and
-    the unit tests run only when the code changed since the published build."""
+    """What `prepare_build` found the night needs to build: the tables it carried (moved from the previous
+    generation or copied from the published one) are not rebuilt in full, and the unit tests run only when the
+    code changed since the published build."""
 
     carried: list[str]
+    moved: list[str]
     unit_tests: bool
 
     @property
@@ -56,9 +58,9 @@ class BuildPlan:
 
 
 def prepare_build(as_of: str) -> BuildPlan:
-    """Start the night's build schemas afresh, carrying over the published incremental tables that are still
-    valid as of `as_of` (warehouse/incremental.py; none with SMARKETING_INCREMENTAL=off), and decide whether
-    the night runs the unit tests."""
+    """Start the night's build schemas afresh, carrying over the incremental tables that are still valid as of
+    `as_of` (warehouse/incremental.py; none with SMARKETING_INCREMENTAL=off), and decide whether the night runs
+    the unit tests."""
     from warehouse import incremental
 
     drop_build_schemas()
@@ -70,8 +72,9 @@ def prepare_build(as_of: str) -> BuildPlan:
         unit_tests = incremental.record_project(
             conn, night, BUILD_PREFIX, incremental.project_fingerprint(), carry=carry
         )
-    log.info("incremental tables carried from the published schemas: %s", ", ".join(carried) or "none")
-    return BuildPlan(carried, unit_tests)
+    log.info("incremental tables moved from the previous generation: %s", ", ".join(carried.moved) or "none")
+    log.info("incremental tables copied from the published schemas: %s", ", ".join(carried.copied) or "none")
+    return BuildPlan(carried.tables, carried.moved, unit_tests)
 
 
 def drop_build_schemas() -> None:

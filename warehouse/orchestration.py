@@ -124,13 +124,15 @@ def resolve_as_of(context: Mapping[str, Any]) -> str:
 
 def prepare_build(as_of: str) -> dict[str, object]:
     """A build starts from no previous run results and fresh build schemas, holding only the incremental
-    tables carried over from the published ones. Returns (as XCom) the tables carried, whether the unit tests
-    run, and the DBT_EXCLUDE_RESOURCE_TYPES the dbt task group's environment takes from here."""
+    tables carried over (moved from the previous generation or copied from the published one). Returns (as
+    XCom) the tables carried and those of them moved, whether the unit tests run, and the
+    DBT_EXCLUDE_RESOURCE_TYPES the dbt task group's environment takes from here."""
     connections.apply()
     run_results_path().unlink(missing_ok=True)
     plan = nightly.prepare_build(as_of)
     return {
         "carried": plan.carried,
+        "moved": plan.moved,
         "unit_tests": plan.unit_tests,
         "exclude_resource_types": plan.excluded_resource_types,
     }

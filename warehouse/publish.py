@@ -8,12 +8,19 @@ so nothing outside the swapped schemas stays bound to a retired table.
 Grants on tables move with a renamed schema, but each night's build schemas are new: the same transaction
 first grants every `build_<layer>` what its layer grants (`warehouse.roles.grant_published_layers`; nothing
 when the roles were never bootstrapped), so BI never sees a published schema it may not use.
+
+The retired layers are dropped, except their incremental tables (those their `_incremental_state` lists) and
+that state: these move to `previous_<layer>`, a schema no reader is granted, where the next night's build takes
+them instead of copying the published ones (warehouse/incremental.py). That keeps one more generation of the
+incremental tables on disk between nights, and no other table.
 """
 
 from __future__ import annotations
 
 import psycopg
 from psycopg import sql
+
+from warehouse import incremental
 
 # The dbt layers the pipeline publishes; dbt_project.yml gives each its `+schema`.
 LAYERS = ("staging", "glossary", "intermediate", "marts")
@@ -47,6 +54,7 @@ def publish(conn: psycopg.Connection, layers: tuple[str, ...] = LAYERS) -> list[
             conn.execute(
                 sql.SQL("alter schema {} rename to {}").format(sql.Identifier(BUILD_PREFIX + layer), published)
             )
+            incremental.keep_for_the_next_build(conn, RETIRED_PREFIX + layer, layer)
             conn.execute(sql.SQL("drop schema if exists {} cascade").format(retired))
     return list(layers)
 

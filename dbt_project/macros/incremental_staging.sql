@@ -21,19 +21,30 @@
     its records come from. -#}
 {% macro incremental_staging_config(unique_key, raw_tables) %}
     {{ replacing_incremental_config(
-        unique_key, 'replace_records', '{{ collect_changed_records(' ~ (raw_tables | tojson) ~ ') }}'
+        unique_key,
+        'replace_records',
+        '{{ collect_changed_records(' ~ (raw_tables | tojson) ~ ') }}',
+        watermarks=['_transformed_at', '_cursor_value'],
     ) }}
 {% endmacro %}
 
 {#- The config both kinds of carried incremental models share: a strategy that replaces every row of the
-    changed keys, which a pre-hook collects (macros/incremental_facts.sql has the other kind). -#}
-{% macro replacing_incremental_config(unique_key, strategy, collect_changed_hook) %}
+    changed keys, which a pre-hook collects (macros/incremental_facts.sql has the other kind), and indexes on
+    those keys and on the watermark columns, so that a night finds and replaces the changed rows without
+    reading the whole table. A full build creates the indexes; they travel with a table moved into the next
+    build, and warehouse/incremental.py makes them again on a copy. -#}
+{% macro replacing_incremental_config(unique_key, strategy, collect_changed_hook, watermarks=['_transformed_at']) %}
+{%- set indexes = [] -%}
+{%- for column in [unique_key] + watermarks -%}
+{%- do indexes.append({'columns': [column]}) -%}
+{%- endfor -%}
     {{ config(
         materialized='incremental',
         unique_key=unique_key,
         incremental_strategy=strategy,
         on_schema_change='fail',
         pre_hook=collect_changed_hook,
+        indexes=indexes,
     ) }}
 {% endmacro %}
 

@@ -1,9 +1,11 @@
-"""Incremental nights: a night that carries the published incremental tables over (the HubSpot staging models
-and the facts over them) and rebuilds only what changed builds exactly what a full build of the same raw data
-builds, and code changes or backfills make the night build in full instead."""
+"""Incremental nights: a night that carries the incremental tables over (the HubSpot staging models and the
+facts over them), copied from the published build or moved from the generation before it, and rebuilds only
+what changed builds exactly what a full build of the same raw data builds, and code changes or backfills make
+the night build in full instead."""
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 import shutil
@@ -41,12 +43,19 @@ NIGHT_SELECTION = (
 LAYERS = ("staging", "glossary", "intermediate")
 
 
-def build_night(as_of: str) -> list[str]:
+def build_night(as_of: str) -> nightly.BuildPlan:
     """One night: prepare the build schemas (carrying what may be carried), build the incremental models."""
-    carried = nightly.prepare_build(as_of).carried
+    plan = nightly.prepare_build(as_of)
     no_tests = ("--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
     run_dbt("build", "--select", *NIGHT_SELECTION, *no_tests, as_of=as_of)
-    return carried
+    return plan
+
+
+def build_full_night(as_of: str) -> nightly.BuildPlan:
+    """The same night with SMARKETING_INCREMENTAL=off: nothing carried, every table built in full."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SMARKETING_INCREMENTAL", "off")
+        return build_night(as_of)
 
 
 def incremental_rows(url: str) -> dict[str, list[dict[str, object]]]:
@@ -187,7 +196,7 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
         # A batch still loading during night 1, whose rows land after it (an old cursor: archiving may not move it).
         running = new_batch(conn, "hubspot__contacts", finished=False)
 
-    night_1_carried = build_night(NIGHT_1)
+    night_1 = build_night(NIGHT_1)
     with psycopg.connect(url, autocommit=True) as conn:
         publish(conn, LAYERS)
         # A won deal credited to touch points, whose amount doubles: its credited revenue follows.
@@ -261,16 +270,15 @@ def nights(pipeline_env: dict[str, str]) -> dict[str, object]:
 
     with psycopg.connect(url) as conn:
         before_night_2 = conn.execute("select clock_timestamp()").fetchone()[0]
-    night_2_carried = build_night(NIGHT_2)
+    night_2 = build_night(NIGHT_2)
     night_2_rows = incremental_rows(url)
     night_2_kept = rows_built_before(url, before_night_2)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SMARKETING_INCREMENTAL", "off")
-        full_carried = build_night(NIGHT_2)
+    full = build_full_night(NIGHT_2)
     return {
         "url": url,
         "kept": (night_2_kept, rows_built_before(url, before_night_2)),
-        "carried": (night_1_carried, night_2_carried, full_carried),
+        "carried": (night_1.carried, night_2.carried, full.carried),
+        "moved": (night_1.moved, night_2.moved, full.moved),
         "incremental": night_2_rows,
         "full": incremental_rows(url),
         "contacts": {"late": late, "stuck": stuck, "archived": archived, "restaged": restaged},
@@ -290,7 +298,8 @@ def test_night_two_carries_every_incremental_table_and_builds_what_a_full_build_
     models = sorted(model.name for model in incremental.incremental_models())
     assert len(models) == 16  # 7 staging models, 9 facts
     assert night_1 == []  # nothing was published yet
-    assert sorted(night_2) == models
+    assert night_2 == models
+    assert nights["moved"][1] == []  # copied: one build published so far, no generation before it
     assert full == []  # SMARKETING_INCREMENTAL=off
     for name in models:
         assert nights["incremental"][name] == nights["full"][name], name
@@ -439,6 +448,79 @@ def test_attribution_follows_a_deal_whose_amount_changed(nights) -> None:
     assert credited_night_2.keys() == credited_night_1.keys() and set(credited_night_2.values()) == {built}
 
 
+def table_oids(conn: psycopg.Connection, schema_prefix: str) -> dict[str, int]:
+    """{table: oid} of the incremental tables in the `<schema_prefix><layer>` schemas."""
+    return dict(
+        conn.execute(
+            "select relname, pg_class.oid::int from pg_class join pg_namespace on pg_namespace.oid = relnamespace"
+            " where relkind = 'r' and nspname = any(%s) and relname = any(%s)",
+            (
+                [schema_prefix + layer for layer in LAYERS],
+                [model.name for model in incremental.incremental_models()],
+            ),
+        ).fetchall()
+    )
+
+
+def build_indexes(conn: psycopg.Connection) -> dict[str, int]:
+    """{table: how many indexes} in the build schemas."""
+    return dict(
+        conn.execute(
+            "select tablename, count(*)::int from pg_indexes where schemaname like 'build\\_%%' group by 1"
+        ).fetchall()
+    )
+
+
+def test_a_night_moves_the_generation_before_the_published_one_and_catches_up_on_two_days(nights) -> None:
+    """Publishing night 2 (its full build) keeps night 1's incremental tables as the previous generation. Night 3
+    moves them into its build instead of copying (the same tables, indexes and all) and catches up on both
+    days' changes: it builds what a full build builds. A generation is used once: the night after (as after a
+    broken night, whose build is never published) copies the published tables instead, to the same result."""
+    url = nights["url"]
+    late = nights["contacts"]["late"]
+    models = sorted(model.name for model in incremental.incremental_models())
+    with psycopg.connect(url, autocommit=True) as conn:
+        publish(conn, LAYERS)
+        kept = table_oids(conn, incremental.PREVIOUS_PREFIX)
+        as_of = conn.execute("select distinct as_of from previous_staging._incremental_state").fetchall()
+        add_version(
+            conn,
+            "hubspot__contacts",
+            late,
+            new_batch(conn, "hubspot__contacts"),
+            {"properties": {"jobtitle": "Chief Day Three Officer"}},
+            cursor=BETWEEN_NIGHT_2_AND_3,
+        )
+    assert sorted(kept) == models and as_of == [(datetime.datetime.fromisoformat(NIGHT_1),)]
+
+    night_3 = build_night(AFTER_NIGHT_2)
+    with psycopg.connect(url) as conn:
+        assert table_oids(conn, BUILD_PREFIX) == kept  # moved, not copied
+        moved_indexes = build_indexes(conn)
+        assert not table_oids(conn, incremental.PREVIOUS_PREFIX)  # used once
+    moved_rows = incremental_rows(url)
+    assert sorted(night_3.moved) == night_3.carried == models
+    assert all(moved_indexes.get(name, 0) >= 2 for name in models), moved_indexes  # the key and a watermark
+    after_a_broken_night = build_night(AFTER_NIGHT_2)
+    copied_rows = incremental_rows(url)
+    with psycopg.connect(url) as conn:
+        assert build_indexes(conn) == moved_indexes  # a copy gets them again
+    build_full_night(AFTER_NIGHT_2)
+    full_rows = incremental_rows(url)
+
+    assert after_a_broken_night.moved == [] and after_a_broken_night.carried == models
+    for name in models:
+        assert moved_rows[name] == full_rows[name], name
+        assert copied_rows[name] == full_rows[name], name
+    (late_row,) = [row for row in moved_rows["stg_hubspot__contacts"] if row["contact_id"] == late]
+    assert late_row["job_title"] == "Chief Day Three Officer"
+    restaged = nights["contacts"]["restaged"]
+    (restaged_row,) = [row for row in moved_rows["stg_hubspot__contacts"] if row["contact_id"] == restaged]
+    assert restaged_row["lifecycle_stage"] == "other"  # the version after night 2 is in night 3's view
+    splitter = {row["person_key"] for row in moved_rows["int_people"]}
+    assert f"split-{nights['splitter']}@example.com" in splitter  # a change of day 2, which night 1 never saw
+
+
 def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Path) -> None:
     url = nights["url"]
     models = incremental.incremental_models()
@@ -468,20 +550,18 @@ def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Pa
     edited = incremental.incremental_models(project)
     assert all(new.fingerprint != old.fingerprint for new, old in zip(edited, models, strict=True))
 
-    import datetime
-
-    night_2 = datetime.datetime.fromisoformat(NIGHT_2)
+    night_3 = datetime.datetime.fromisoformat(AFTER_NIGHT_2)
     with psycopg.connect(url, autocommit=True) as conn:
-        publish(conn, LAYERS)  # night 2 (the full build of the fixture) is now the published one
+        publish(conn, LAYERS)  # night 3 (the last build of the test above) is now the published one
         nightly.drop_build_schemas()
-        assert incremental.carry_into_build(url, night_2, BUILD_PREFIX, edited) == []
+        assert incremental.carry_into_build(url, night_3, BUILD_PREFIX, edited).tables == []
         nightly.drop_build_schemas()
-        earlier = night_2 - datetime.timedelta(hours=1)
-        assert incremental.carry_into_build(url, earlier, BUILD_PREFIX, models) == []  # a backfill
+        earlier = night_3 - datetime.timedelta(hours=1)
+        assert incremental.carry_into_build(url, earlier, BUILD_PREFIX, models).tables == []  # a backfill
         nightly.drop_build_schemas()
-        assert sorted(incremental.carry_into_build(url, night_2, BUILD_PREFIX, models)) == sorted(
-            m.name for m in models
-        )
+        carried = incremental.carry_into_build(url, night_3, BUILD_PREFIX, models)
+        assert carried.tables == sorted(m.name for m in models)
+        assert carried.moved == []  # the previous generation went to the first of these nights
 
 
 def test_data_tests_of_a_carried_table_check_the_rows_the_night_rebuilt(nights) -> None:
@@ -498,7 +578,7 @@ def test_data_tests_of_a_carried_table_check_the_rows_the_night_rebuilt(nights) 
         batch = new_batch(conn, "hubspot__contacts")
         no_timestamp = {"propertiesWithHistory": {"jobtitle": [{"value": "Untimed", "sourceType": "CRM_UI"}]}}
         add_version(conn, "hubspot__contacts", changed[0], batch, no_timestamp, cursor=BETWEEN_NIGHT_2_AND_3)
-    assert build_night(AFTER_NIGHT_2) != []  # carried, then rebuilt incrementally
+    assert build_night(AFTER_NIGHT_2).carried != []  # carried, then rebuilt incrementally
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             f"update {history} set changed_at = null"
@@ -518,8 +598,6 @@ def test_data_tests_of_a_carried_table_check_the_rows_the_night_rebuilt(nights) 
 def test_the_unit_tests_run_once_per_version_of_the_code(nights) -> None:
     """Night 1 (published) recorded the project's fingerprint: the same code skips the unit tests, other code
     or a night that carries nothing runs them, and so does a warehouse with nothing published."""
-    import datetime
-
     night_2 = datetime.datetime.fromisoformat(NIGHT_2)
     same = incremental.project_fingerprint()
     with psycopg.connect(nights["url"], autocommit=True) as conn:

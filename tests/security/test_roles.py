@@ -49,6 +49,26 @@ def test_bi_keeps_reading_after_the_next_nights_swap(secured_url: str, role_pass
         denied(bi, "select * from staging.stg_hubspot__contacts")
 
 
+def test_no_reader_sees_the_generation_publish_keeps_for_the_next_build(
+    secured_url: str, role_passwords: dict[str, str]
+) -> None:
+    """The incremental tables of the retired build (personal data included) wait in `previous_<layer>`, which no
+    role but the pipeline's may use, although their table grants came along from when they were published."""
+    with psycopg.connect(secured_url, autocommit=True) as admin:
+        with login(secured_url, roles.TRANSFORMER, role_passwords) as transformer:
+            transformer.execute("drop schema if exists build_staging, build_glossary, build_intermediate cascade")
+            transformer.execute("drop schema if exists build_marts cascade")
+            build_night(transformer, 4)
+        publish(admin)
+        kept = admin.execute("select count(*) from previous_intermediate.int_people").fetchone()[0]
+        assert kept >= 2  # the people of the night this publish retired
+    for role in (roles.BI, roles.ANALYST, roles.TRANSFORMER, roles.LOADER):
+        with login(secured_url, role, role_passwords) as conn:
+            assert "permission denied for schema previous_intermediate" in denied(
+                conn, "select first_contact_id from previous_intermediate.int_people"
+            )
+
+
 # --- loader --------------------------------------------------------------------------------------------------
 
 

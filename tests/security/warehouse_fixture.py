@@ -34,7 +34,8 @@ insert into audit.quarantine (contract, row) values ('crm_to_warehouse', '{"emai
 """
 
 # What dbt builds for one night (night = 1, 2, ...): a staging view over raw with the contact's email and name,
-# seeds and the agreed terms in glossary, people keyed by email in intermediate, a mart without personal data.
+# seeds and the agreed terms in glossary, people keyed by email in intermediate (an incremental table, which
+# publish keeps for the next night once retired), a mart without personal data.
 NIGHT_DDL = """
 create schema build_staging;
 create schema build_glossary;
@@ -50,6 +51,8 @@ create table build_glossary.glossary_channel_rules as select 1 as rule_priority,
 create table build_intermediate.int_people as
     select email as person_key, contact_id as first_contact_id, 'paid_search'::text as channel
     from build_staging.stg_hubspot__contacts;
+create table build_intermediate._incremental_state (model text primary key, fingerprint text, as_of timestamptz);
+insert into build_intermediate._incremental_state values ('int_people', 'code', now());
 create table build_marts.weekly_review as
     select date '2026-03-23' as week_start, 'paid_search'::text as channel, count(*)::int as leads,
         {night}::int as night
