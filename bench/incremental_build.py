@@ -18,9 +18,9 @@ Prints the nights' times with where they went (the preparation, which copies or 
 dbt's start-up and parsing; models, tests, unit tests and seeds), the incremental models' own times and three
 ratios of night 2 to the full build: for the incremental models (their dbt times plus the preparation), for
 building every model (plus the preparation), and for the whole night's build (tests and dbt's start-up
-included); and night 1's whole-night ratio. The full build is what a night with SMARKETING_INCREMENTAL=off
-runs: no table carried, the unit tests run. The scratch database is dropped afterwards. Not part of the test
-suite.
+included); night 1's whole-night ratio; and the disk the generation kept for night 2 takes. The full build is
+what a night with SMARKETING_INCREMENTAL=off runs: no table carried, the unit tests run. The scratch database
+is dropped afterwards. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -163,6 +163,24 @@ def incremental_digest(url: str) -> dict[str, str]:
     return digests
 
 
+def schema_bytes(url: str) -> dict[str, int]:
+    """Bytes on disk (indexes included) of the published layers and of the generation kept for the next night."""
+    from warehouse.incremental import PREVIOUS_PREFIX
+    from warehouse.publish import LAYERS
+
+    published, previous = list(LAYERS), [PREVIOUS_PREFIX + layer for layer in LAYERS]
+    with psycopg.connect(url) as conn:
+        return dict(
+            conn.execute(
+                "select case when nspname = any(%s) then 'published' else 'previous' end,"
+                " sum(pg_total_relation_size(pg_class.oid))::bigint"
+                " from pg_class join pg_namespace on pg_namespace.oid = relnamespace"
+                " where relkind = 'r' and nspname = any(%s) group by 1",
+                (published, published + previous),
+            ).fetchall()
+        )
+
+
 def next_as_of() -> str:
     """A night's `as_of`: a moment after every change written so far."""
     return (datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=1)).isoformat()
@@ -186,6 +204,7 @@ def main() -> int:
         copying = timed_build(next_as_of(), "copying")
         nightly.publish()
         changed_again = change_records(url, args.share)
+        disk = schema_bytes(url)
 
         as_of = next_as_of()
         night = timed_build(as_of, "incremental")
@@ -201,6 +220,10 @@ def main() -> int:
         f"{sum(changed.values()):,} and {sum(changed_again.values()):,}"
     )
     print(f"first full build: {first.seconds:.1f} s")
+    print(
+        f"disk before night 2: published layers {disk.get('published', 0) / 2**20:.0f} MB, the generation kept for"
+        f" the next night {disk.get('previous', 0) / 2**20:.0f} MB"
+    )
     print(
         f"night 1, copying the published tables: {copying.seconds:.1f} s (preparation {copying.preparation:.2f} s,"
         f" {len(copying.plan.carried) - len(copying.plan.moved)} tables copied), "

@@ -553,6 +553,18 @@ def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Pa
     night_3 = datetime.datetime.fromisoformat(AFTER_NIGHT_2)
     with psycopg.connect(url, autocommit=True) as conn:
         publish(conn, LAYERS)  # night 3 (the last build of the test above) is now the published one
+        # The generation before it (night 2's) as if built by other code (a staging model) and as of a later
+        # night (the facts): a layer it does not hold under the same code and as_of is copied instead.
+        conn.execute(
+            "update previous_staging._incremental_state set fingerprint = 'other code'"
+            " where model = 'stg_hubspot__contacts'"
+        )
+        conn.execute(
+            "update previous_intermediate._incremental_state set as_of = %s", (night_3 + datetime.timedelta(hours=1),)
+        )
+        nightly.drop_build_schemas()
+        carried = incremental.carry_into_build(url, night_3, BUILD_PREFIX, models)
+        assert carried.moved == [] and carried.tables == sorted(m.name for m in models)
         nightly.drop_build_schemas()
         assert incremental.carry_into_build(url, night_3, BUILD_PREFIX, edited).tables == []
         nightly.drop_build_schemas()
@@ -561,7 +573,7 @@ def test_a_changed_macro_or_an_earlier_as_of_builds_in_full(nights, tmp_path: Pa
         nightly.drop_build_schemas()
         carried = incremental.carry_into_build(url, night_3, BUILD_PREFIX, models)
         assert carried.tables == sorted(m.name for m in models)
-        assert carried.moved == []  # the previous generation went to the first of these nights
+        assert carried.moved == []  # the generation before the published one was dropped by the first night
 
 
 def test_data_tests_of_a_carried_table_check_the_rows_the_night_rebuilt(nights) -> None:
