@@ -196,11 +196,9 @@ def carry_into_build(
 def _holds_all(
     state: dict[str, tuple[str, datetime.datetime]], models: list[IncrementalModel], as_of: datetime.datetime
 ) -> bool:
-    """Whether a generation's state has every model, built by the same code as of no later than `as_of`."""
-    return all(
-        model.name in state and state[model.name][0] == model.fingerprint and state[model.name][1] <= as_of
-        for model in models
-    )
+    """Whether a generation's state has every model, built by the same code as of no later than `as_of` (the
+    rule the published tables are carried by)."""
+    return all(_why_not_carried(model, state.get(model.name), as_of) is None for model in models)
 
 
 def keep_for_the_next_build(conn: psycopg.Connection, retired: str, layer: str) -> list[str]:
@@ -299,16 +297,21 @@ def _layer_state(conn: psycopg.Connection, schema: str) -> dict[str, tuple[str, 
 def _can_carry(
     model: IncrementalModel, published: tuple[str, datetime.datetime] | None, as_of: datetime.datetime
 ) -> bool:
-    if published is None:
-        log.info("%s: nothing published to carry; built in full", model.name)
-        return False
-    fingerprint, published_as_of = published
+    reason = _why_not_carried(model, published, as_of)
+    if reason:
+        log.info("%s: %s; built in full", model.name, reason)
+    return reason is None
+
+
+def _why_not_carried(
+    model: IncrementalModel, state: tuple[str, datetime.datetime] | None, as_of: datetime.datetime
+) -> str | None:
+    """Why a table with this (fingerprint, as_of) state may not be carried into this night; None when it may."""
+    if state is None:
+        return "nothing published to carry"
+    fingerprint, built_as_of = state
     if fingerprint != model.fingerprint:
-        log.info("%s: its code, a macro or dbt_project.yml changed since it was published; built in full", model.name)
-        return False
-    if published_as_of > as_of:
-        log.info(
-            "%s: published as of %s, later than %s (a backfill); built in full", model.name, published_as_of, as_of
-        )
-        return False
-    return True
+        return "its code, a macro or dbt_project.yml changed since it was published"
+    if built_as_of > as_of:
+        return f"published as of {built_as_of}, later than {as_of} (a backfill)"
+    return None
