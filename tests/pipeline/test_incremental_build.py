@@ -605,6 +605,46 @@ def test_data_tests_of_a_carried_table_check_the_rows_the_night_rebuilt(nights) 
     compiled = target_dir() / "compiled" / "smarketing" / "models" / "staging" / "hubspot" / "_hubspot__models.yml"
     (uniqueness,) = [path.read_text() for path in compiled.glob("unique_combination_*.sql")]  # name hashed
     assert "where contact_id in (select contact_id from" in uniqueness  # every row of the rebuilt contacts
+    assert "union all select" in uniqueness and "where contact_id is null" in uniqueness  # and of none
+    assert "::timestamptz" in uniqueness and "recorded_at" not in uniqueness  # the night's start, as a literal
+
+
+def test_a_uniqueness_test_of_a_carried_table_sees_every_row_sharing_a_value_with_a_rebuilt_one(nights) -> None:
+    """int_touch_points is rebuilt per person and tested unique on touch_id: a carried row given the touch_id of
+    a row the night rebuilt fails the test, while two carried rows made to share one (behind dbt's back: a table
+    that passed the test never holds them) are not looked at again."""
+    url = nights["url"]
+    touch_points = f"{BUILD_PREFIX}intermediate.int_touch_points"
+    with psycopg.connect(url, autocommit=True) as conn:
+        contact, _ = touched_contacts(conn, but=[])[-1]
+        batch = new_batch(conn, "hubspot__contacts")
+        add_version(
+            conn, "hubspot__contacts", contact, batch, {"properties": {"jobtitle": "CMO"}}, BETWEEN_NIGHT_2_AND_3
+        )
+    assert build_night(AFTER_NIGHT_2).carried != []
+    with psycopg.connect(url, autocommit=True) as conn:
+        (night_started,) = conn.execute(
+            f"select max(recorded_at) from {BUILD_PREFIX}intermediate._incremental_state"
+        ).fetchone()
+        (rebuilt,) = conn.execute(
+            f"select touch_id from {touch_points} where _transformed_at >= %s order by touch_id limit 1",
+            (night_started,),
+        ).fetchone()
+        first, second, third = (
+            row[0]
+            for row in conn.execute(
+                f"select touch_id from {touch_points} where _transformed_at < %s order by touch_id limit 3",
+                (night_started,),
+            )
+        )
+        retag = f"update {touch_points} set touch_id = %s where touch_id = %s"
+        conn.execute(retag, (rebuilt, first))
+        conn.execute(retag, (second, third))
+    with pytest.raises(DbtError):
+        run_dbt("test", "--select", "int_touch_points", as_of=AFTER_NIGHT_2)
+    results = json.loads((target_dir() / "run_results.json").read_text())["results"]
+    failures = {r["unique_id"].split(".")[2]: r["failures"] for r in results if r["status"] == "fail"}
+    assert failures == {"unique_int_touch_points_touch_id": 1}  # the rebuilt touch_id, not the carried pair
 
 
 def test_the_unit_tests_run_once_per_version_of_the_code(nights) -> None:
