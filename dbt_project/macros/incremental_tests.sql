@@ -19,7 +19,7 @@
 {% macro get_where_subquery(relation) -%}
     {%- set own = config.get('where') -%}
     {%- set branches = rebuilt_rows_branches(relation) or [none] -%}
-    {%- if own is none and branches == [none] -%}
+    {%- if not own and branches == [none] -%}
         {%- do return(relation) -%}
     {%- endif -%}
     {%- set selects = [] -%}
